@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// ipc-compare: the command line of the harness.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Placement } from '@ipc-compare/core';
+import { findMechanisms, mechanisms } from './mechanisms.js';
+import { parseSize, profiles, type Profile, type Suite } from './plan.js';
+import { renderTable } from './report/table.js';
+import { runBenchmarks } from './run.js';
+
+const USAGE = `usage: ipc-compare bench [latency|throughput|all] [options]
+
+  --mechanisms a,b      only these (known: ${mechanisms.map((m) => m.id).join(', ')})
+  --sizes 64,4k,64k,1m  message sizes (bytes; k = KiB, m = MiB)
+  --quick | --full      profile (default: between the two)
+  --placement LIST      same,split,none (default: same,split): pin both processes to one CPU,
+                        to two different CPUs, or not at all
+  --duration-ms N       timed phase per row (overrides the profile)
+  --warmup-ms N         latency warm-up per row (overrides the profile)
+  --json                print results.json to stdout instead of the table
+  --out DIR             directory for results.json (default: ./results)
+  --no-floors           skip the in-process floors (mitata) and tinybench overhead
+  -h, --help            this text`;
+
+class UsageError extends Error {}
+
+function parseSizeArg(text: string): number {
+  try {
+    return parseSize(text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function parsePlacements(text: string): Placement[] {
+  const list = text.split(',').map((s) => s.trim());
+  for (const p of list) if (p !== 'same' && p !== 'split' && p !== 'none') throw new UsageError(`bad placement "${p}" (same, split or none)`);
+  return list as Placement[];
+}
+
+function parseMs(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 3_600_000) throw new UsageError(`--${name} must be a whole number of ms (1 … 3600000)`);
+  return n;
+}
+
+async function bench(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      mechanisms: { type: 'string' },
+      sizes: { type: 'string' },
+      quick: { type: 'boolean' },
+      full: { type: 'boolean' },
+      placement: { type: 'string' },
+      'duration-ms': { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      'no-floors': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`one suite at a time (got ${positionals.join(' ')})`);
+  const which = positionals[0] ?? 'all';
+  const suites: Suite[] = which === 'all' ? ['latency', 'throughput'] : which === 'latency' || which === 'throughput' ? [which] : [];
+  if (suites.length === 0) throw new UsageError(`unknown suite "${which}" (latency, throughput or all)`);
+  if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');
+  const base = profiles[values.quick ? 'quick' : values.full ? 'full' : 'default'];
+  const duration = parseMs(values['duration-ms'], 'duration-ms');
+  const warmup = parseMs(values['warmup-ms'], 'warmup-ms');
+  const profile: Profile = {
+    ...base,
+    ...(duration === undefined ? {} : { latencyDurationMs: duration, throughputDurationMs: duration }),
+    ...(warmup === undefined ? {} : { latencyWarmupMs: warmup }),
+  };
+  let mechs;
+  try {
+    mechs = findMechanisms(values.mechanisms?.split(',').map((s) => s.trim()));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const sizes = values.sizes?.split(',').map(parseSizeArg);
+  if (sizes && suites.includes('throughput') && sizes.some((s) => s < 32)) throw new UsageError('throughput sizes start at 32 bytes (the 16-byte header and some payload)');
+  const results = await runBenchmarks({
+    suites,
+    mechanisms: mechs,
+    placements: parsePlacements(values.placement ?? 'same,split'),
+    profile,
+    ...(sizes ? { sizes: { latency: sizes, throughput: sizes } } : {}),
+    floors: !values['no-floors'],
+    command: ['ipc-compare', 'bench', ...argv].join(' '),
+  });
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  const outDir = resolve(values.out ?? 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(resolve(outDir, 'results.json'), json);
+  if (values.json) process.stdout.write(json);
+  else process.stdout.write(`${renderTable(results)}\n\nresults: ${resolve(outDir, 'results.json')}\n`);
+  const unverified = results.rows.filter((r) => r.kind === 'throughput' && !r.verified).length;
+  return results.errors.length > 0 || unverified > 0 ? 1 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'bench') return bench(rest);
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 1 : 0;
+  }
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ipc-compare: ${(err as Error).message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`ipc-compare: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

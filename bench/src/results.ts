@@ -1,0 +1,132 @@
+// results.json: one stable, documented schema (bench/README.md "results.json") holding everything
+// needed to redraw every figure later: machine, settings, raw-derived statistics per row.
+import { cpus, release, totalmem, availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { Placement } from '@ipc-compare/core';
+import type { Path } from './roles.js';
+
+export const RESULTS_SCHEMA = 'ipc-compare/results@1';
+
+export type Impl = 'ts' | 'c';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  kernel: string;
+  node: string;
+  platform: string;
+  arch: string;
+  memoryBytes: number;
+  /** Hypervisor flag from /proc/cpuinfo: cross-vCPU wake-ups cost far more on a VM. */
+  virtualized: boolean;
+}
+
+export interface RowBase {
+  mechanism: string;
+  impl: Impl;
+  /** 'async': through Node's event loop; 'blocking': sendSync/recvSync (C rows are blocking). */
+  path: Path;
+  placement: Placement;
+  cpus: { parent: number | null; child: number | null };
+  /** Message size in bytes. */
+  size: number;
+}
+
+export interface LatencyRow extends RowBase {
+  kind: 'latency';
+  /** Round-trip statistics in ns over `samples` timed round trips. */
+  samples: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  stddev: number;
+  /** CPU time (user + system, both processes, all threads) per round trip, ns. */
+  cpuNsPerOp: number;
+  /** This row's p50 / the C baseline's p50 (same mechanism, size, placement); null for C rows. */
+  ratioToC: number | null;
+  engine: 'tinybench' | 'c';
+}
+
+export interface ThroughputRow extends RowBase {
+  kind: 'throughput';
+  /** Data messages sent (END not counted). */
+  messages: number;
+  /** messages × size. */
+  bytes: number;
+  elapsedNs: number;
+  /** 10^6 bytes per second. */
+  mbPerSec: number;
+  msgsPerSec: number;
+  /** CPU time (both processes) per MB moved, ns. */
+  cpuNsPerMB: number;
+  received: number;
+  lost: number;
+  reordered: number;
+  corrupt: number;
+  /** Every message arrived, in order, byte-exact. */
+  verified: boolean;
+  /** This row's MB/s / the C baseline's MB/s; null for C rows. */
+  ratioToC: number | null;
+}
+
+export type Row = LatencyRow | ThroughputRow;
+
+export interface Floor {
+  name: string;
+  /** Mean ns per operation (mitata). */
+  ns: number;
+  p50: number;
+  p99: number;
+}
+
+export interface RowError extends RowBase {
+  kind: 'latency' | 'throughput';
+  error: string;
+}
+
+export interface Results {
+  schema: typeof RESULTS_SCHEMA;
+  createdAt: string;
+  command: string;
+  machine: MachineInfo;
+  profile: string;
+  settings: {
+    placements: Placement[];
+    latencySizes: number[];
+    throughputSizes: number[];
+    latencyWarmupMs: number;
+    latencyDurationMs: number;
+    throughputDurationMs: number;
+  };
+  harness: {
+    /** Median cost tinybench adds to one sample (no-op task), ns, per path. */
+    sampleOverheadNs: { blocking: number; async: number } | null;
+    /** In-process costs measured with mitata (what one binding call costs, …). */
+    floors: Floor[];
+  };
+  rows: Row[];
+  errors: RowError[];
+}
+
+export function machineInfo(): MachineInfo {
+  let virtualized = false;
+  try {
+    virtualized = /\bhypervisor\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    // not Linux, or /proc hidden
+  }
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    kernel: release(),
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    memoryBytes: totalmem(),
+    virtualized,
+  };
+}

@@ -1,0 +1,70 @@
+// Runs a C baseline program (bench/c/build/<name>, PROTOCOL.md) and parses its one JSON line.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface CLatencyOutput {
+  mechanism: string;
+  mode: 'latency';
+  size: number;
+  samplesNs: number[];
+  cpuNsParent: number;
+  cpuNsChild: number;
+}
+
+export interface CThroughputOutput {
+  mechanism: string;
+  mode: 'throughput';
+  size: number;
+  messages: number;
+  bytes: number;
+  elapsedNs: number;
+  cpuNsParent: number;
+  cpuNsChild: number;
+  received: number;
+  lost: number;
+  reordered: number;
+  corrupt: number;
+}
+
+export function cProgramPath(name: string): string {
+  return fileURLToPath(new URL(`../../c/build/${name}`, import.meta.url));
+}
+
+export interface CRunOptions {
+  size: number;
+  durationMs: number;
+  warmupMs?: number;
+  cpus: { parent: number | null; child: number | null };
+}
+
+function args(mode: string, o: CRunOptions): string[] {
+  const a = [mode, '--size', String(o.size), '--duration-ms', String(o.durationMs)];
+  if (o.warmupMs !== undefined) a.push('--warmup-ms', String(o.warmupMs));
+  if (o.cpus.parent !== null) a.push('--cpu-parent', String(o.cpus.parent));
+  if (o.cpus.child !== null) a.push('--cpu-child', String(o.cpus.child));
+  return a;
+}
+
+function run<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {
+  const path = cProgramPath(name);
+  if (!existsSync(path)) return Promise.reject(new Error(`C baseline ${path} is not built (npm run build builds it)`));
+  return new Promise((resolve, reject) => {
+    execFile(path, argv, { maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`${name} ${argv.join(' ')} failed: ${stderr.trim() || err.message}`));
+      try {
+        resolve(JSON.parse(stdout) as T);
+      } catch {
+        reject(new Error(`${name} printed no valid JSON: ${stdout.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+export function runCLatency(name: string, o: CRunOptions & { warmupMs: number }): Promise<CLatencyOutput> {
+  return run(name, args('latency', o), o.warmupMs + o.durationMs + 30_000);
+}
+
+export function runCThroughput(name: string, o: CRunOptions): Promise<CThroughputOutput> {
+  return run(name, args('throughput', o), o.durationMs + 30_000);
+}

@@ -1,0 +1,163 @@
+// Latency: ping-pong round trips between this process and a peer process, timed one by one.
+// tinybench drives the TypeScript rows (warm-up phase, then the timed phase with every sample kept);
+// the C rows come from the C baseline, which times itself the same way (PROTOCOL.md).
+import { Bench } from 'tinybench';
+import { placementCpus, processCpuNs, spawnPeer, type Channel, type Placement } from '@ipc-compare/core';
+import type { Mechanism } from '../mechanisms.js';
+import { latencyPayload } from '../protocol.js';
+import type { LatencyRow } from '../results.js';
+import { recvMessage, type Path } from '../roles.js';
+import { latencyStats } from '../stats.js';
+import { runCLatency } from './c-baseline.js';
+import { withPinnedSelf } from './pin.js';
+
+export interface LatencySettings {
+  size: number;
+  placement: Placement;
+  warmupMs: number;
+  durationMs: number;
+}
+
+function checkReply(reply: Uint8Array, msg: Uint8Array): void {
+  const last = msg.length - 1;
+  if (reply.length !== msg.length || reply[0] !== msg[0] || reply[last] !== msg[last]) {
+    throw new Error('reply differs from the message: stream out of step');
+  }
+}
+
+/** One round trip on the blocking path: send, then read until the whole echo is back. */
+function blockingRoundTrip(ch: Channel, msg: Uint8Array, reply: Uint8Array): () => void {
+  const size = msg.length;
+  return () => {
+    ch.sendSync!(msg);
+    let got = 0;
+    while (got < size) {
+      const n = ch.recvSync!(got === 0 ? reply : reply.subarray(got));
+      if (n === null) throw new Error('peer closed the channel');
+      got += n;
+    }
+    checkReply(reply, msg);
+  };
+}
+
+function asyncRoundTrip(ch: Channel, msg: Uint8Array): () => Promise<void> {
+  return async () => {
+    await ch.send(msg);
+    const reply = await recvMessage(ch, msg.length);
+    if (reply === null) throw new Error('peer closed the channel');
+    checkReply(reply, msg);
+  };
+}
+
+function toNs(samplesMs: readonly number[]): Float64Array {
+  return Float64Array.from(samplesMs, (ms) => ms * 1e6);
+}
+
+/** Runs `fn` under tinybench for the given phases and returns per-sample ns plus CPU per sample. */
+async function timeWithTinybench(
+  fn: (() => void) | (() => Promise<void>),
+  path: Path,
+  s: { warmupMs: number; durationMs: number },
+  cpuPids: number[],
+): Promise<{ samplesNs: Float64Array; cpuNs: number }> {
+  let cpuStart = 0;
+  let cpuNs = 0;
+  const cpuNow = () => cpuPids.reduce((sum, pid) => sum + processCpuNs(pid), 0);
+  const bench = new Bench({
+    time: s.durationMs,
+    iterations: 100,
+    warmup: s.warmupMs > 0,
+    warmupTime: s.warmupMs,
+    warmupIterations: 10,
+    retainSamples: true,
+    timestampProvider: 'hrtimeNow',
+    throws: true,
+  });
+  bench.add('round trip', fn, {
+    async: path === 'async',
+    beforeAll: (mode) => {
+      if (mode === 'run') cpuStart = cpuNow();
+    },
+    afterAll: (mode) => {
+      if (mode === 'run') cpuNs = cpuNow() - cpuStart;
+    },
+  });
+  if (path === 'blocking') bench.runSync();
+  else await bench.run();
+  const result = bench.tasks[0]!.result;
+  if (result.state !== 'completed') throw 'error' in result ? result.error : new Error(`tinybench task ${result.state}`);
+  const samples = result.latency.samples;
+  if (!samples) throw new Error('tinybench kept no samples');
+  return { samplesNs: toNs(samples), cpuNs };
+}
+
+export async function measureTsLatency(m: Mechanism, path: Path, s: LatencySettings): Promise<LatencyRow> {
+  const cpus = placementCpus(s.placement);
+  const opened = await m.transport.open(m.openOptions);
+  const peer = await spawnPeer(
+    opened,
+    { module: '@ipc-compare/bench/roles', name: 'pong', args: { size: s.size, path } },
+    { cpus: cpus.child === null ? null : [cpus.child] },
+  ).catch(async (err: unknown) => {
+    await opened.channel.close();
+    throw err;
+  });
+  try {
+    return await withPinnedSelf(cpus.parent, async () => {
+      const ch = opened.channel;
+      const msg = latencyPayload(s.size);
+      const fn = path === 'blocking' ? blockingRoundTrip(ch, msg, Buffer.allocUnsafe(s.size)) : asyncRoundTrip(ch, msg);
+      await fn(); // the first round trip (page faults, lazy init) is discarded
+      const { samplesNs, cpuNs } = await timeWithTinybench(fn, path, s, [process.pid, peer.pid]);
+      await ch.close();
+      await peer.result();
+      const stats = latencyStats(samplesNs);
+      return {
+        kind: 'latency',
+        mechanism: m.id,
+        impl: 'ts',
+        path,
+        placement: s.placement,
+        cpus,
+        size: s.size,
+        ...stats,
+        cpuNsPerOp: cpuNs / stats.samples,
+        ratioToC: null,
+        engine: 'tinybench',
+      };
+    });
+  } finally {
+    await opened.channel.close();
+    await peer[Symbol.asyncDispose]();
+  }
+}
+
+export async function measureCLatency(m: Mechanism, s: LatencySettings): Promise<LatencyRow> {
+  const cpus = placementCpus(s.placement);
+  const out = await runCLatency(m.cBaseline!, { size: s.size, warmupMs: s.warmupMs, durationMs: s.durationMs, cpus });
+  const stats = latencyStats(out.samplesNs);
+  return {
+    kind: 'latency',
+    mechanism: m.id,
+    impl: 'c',
+    path: 'blocking',
+    placement: s.placement,
+    cpus,
+    size: s.size,
+    ...stats,
+    cpuNsPerOp: (out.cpuNsParent + out.cpuNsChild) / stats.samples,
+    ratioToC: null,
+    engine: 'c',
+  };
+}
+
+/**
+ * What tinybench itself adds to one sample: the median of a no-op task on each path. Reported so the
+ * overhead can be compared with the fastest figure measured.
+ */
+export async function measureSampleOverhead(): Promise<{ blocking: number; async: number }> {
+  const settings = { warmupMs: 50, durationMs: 150 };
+  const sync = await timeWithTinybench(() => {}, 'blocking', settings, []);
+  const asyncOv = await timeWithTinybench(async () => {}, 'async', settings, []);
+  return { blocking: latencyStats(sync.samplesNs).p50, async: latencyStats(asyncOv.samplesNs).p50 };
+}

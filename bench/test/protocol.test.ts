@@ -1,0 +1,85 @@
+// The receiver's check must catch what the C baseline catches: loss, reordering, corruption, stale
+// bytes, however the stream is split.
+import { describe, expect, it } from 'vitest';
+import { FLAG_END, HEADER_BYTES, MessageSource, Patterns, StreamVerifier, decodeReport, encodeHeader, encodeReport } from '../src/protocol.js';
+
+function streamOf(size: number, seqs: number[], end: number): Buffer {
+  const p = new Patterns(size);
+  const parts = seqs.map((s) => Buffer.concat([encodeHeader(s), p.payload(s)]));
+  parts.push(Buffer.concat([encodeHeader(end, FLAG_END), p.payload(end)]));
+  return Buffer.concat(parts);
+}
+
+function verify(size: number, wire: Buffer, step: number) {
+  const v = new StreamVerifier(new Patterns(size));
+  for (let i = 0; i < wire.length; i += step) v.feed(wire.subarray(i, i + step));
+  expect(v.ended).toBe(true);
+  return v.report;
+}
+
+describe('StreamVerifier', () => {
+  it('accepts a clean stream split at any point', () => {
+    for (const size of [32, 100, 4096]) {
+      const wire = streamOf(size, [0, 1, 2, 3, 4, 5, 6, 7, 8], 9);
+      for (const step of [1, 7, 16, size - 1, size, size + 3, wire.length]) {
+        expect(verify(size, wire, step)).toEqual({ received: 9, lost: 0, reordered: 0, corrupt: 0, bytes: wire.length });
+      }
+    }
+  });
+
+  it('counts lost, reordered and corrupt messages', () => {
+    const size = 64;
+    expect(verify(size, streamOf(size, [0, 1, 3, 4], 5), 13)).toMatchObject({ received: 4, lost: 1 });
+    expect(verify(size, streamOf(size, [0, 2, 1, 3], 4), 64)).toMatchObject({ reordered: 1, lost: 1 });
+    const wire = streamOf(size, [0, 1, 2], 3);
+    wire[size + HEADER_BYTES + 5]! ^= 1; // a payload byte of message 1
+    expect(verify(size, wire, 10)).toMatchObject({ received: 2, corrupt: 1 });
+    const magic = streamOf(size, [0, 1, 2], 3);
+    magic[size]! ^= 0xff; // the magic of message 1
+    expect(verify(size, magic, 64)).toMatchObject({ corrupt: 1 });
+  });
+
+  it('catches stale bytes: message 1 carrying message 0 payload', () => {
+    const size = 128;
+    const p = new Patterns(size);
+    const wire = Buffer.concat([
+      encodeHeader(0),
+      p.payload(0),
+      encodeHeader(1),
+      p.payload(0), // stale: the previous message's bytes
+      encodeHeader(2, FLAG_END),
+      p.payload(2),
+    ]);
+    expect(verify(size, wire, 50)).toMatchObject({ received: 1, corrupt: 1 });
+  });
+
+  it('refuses bytes after END', () => {
+    const size = 32;
+    const wire = Buffer.concat([streamOf(size, [0], 1), Buffer.from('x')]);
+    const v = new StreamVerifier(new Patterns(size));
+    expect(() => v.feed(wire)).toThrow(/unexpected bytes after the END/);
+  });
+
+  it('the report round-trips and a bad one is refused', () => {
+    const r = { received: 5, lost: 1, reordered: 2, corrupt: 3, bytes: 2 ** 40 };
+    expect(decodeReport(encodeReport(r))).toEqual(r);
+    expect(() => decodeReport(Buffer.alloc(48))).toThrow(/bad receiver report/);
+  });
+});
+
+describe('MessageSource', () => {
+  it('produces exactly what the header encoder and patterns say, reusing given-back buffers', () => {
+    const size = 200;
+    const p = new Patterns(size);
+    const src = new MessageSource(p);
+    for (const seq of [0, 1, 6, 7, 2 ** 33 + 5]) {
+      const m = src.take(seq);
+      expect(Buffer.compare(m, Buffer.concat([encodeHeader(seq), p.payload(seq)]))).toBe(0);
+      src.give(m);
+    }
+    const a = src.take(3);
+    src.give(a);
+    expect(src.take(10)).toBe(a); // same pattern (10 % 7 === 3): reused
+    expect(src.take(10, FLAG_END).readUInt32LE(4)).toBe(FLAG_END);
+  });
+});

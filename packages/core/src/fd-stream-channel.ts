@@ -1,0 +1,579 @@
+// A byte-stream Channel over one or two fds: a pipe pair, two FIFOs, a stream socket. Every fd-based
+// stream mechanism uses this one engine, so their rows differ only by the kernel object underneath.
+//
+// Two paths, never mixed on one fd at the same time:
+//  - async: fds are O_NONBLOCK; reads and writes happen when libuv's poll watcher reports readiness.
+//    Reading is eager up to a high-water mark (like node:net), so data is already queued when recv()
+//    is called; a send writes at once and only queues what the kernel does not take.
+//  - blocking: fds are blocking; sendSync/recvSync are one write(2)/read(2) each, as in C.
+// The channel switches mode on the first call of the other kind (a fcntl per switch, not per call).
+import {
+  Poller,
+  constants,
+  errnoError,
+  read,
+  readBlocking,
+  setNonBlocking,
+  write,
+  writeAll,
+  writev,
+  writevAll,
+  type Poller as PollerHandle,
+} from '@ipc-compare/native';
+import { abortError, assertBytes, ipcError } from './errors.js';
+import type { OwnedFd } from './owned-fd.js';
+import type { Channel, RecvOptions, SendOptions } from './types.js';
+
+export interface FdStreamChannelOptions {
+  transport: string;
+  /** The fd to read from (null: this end only writes). */
+  readFd: OwnedFd | null;
+  /** The fd to write to; may be the same object as readFd (a socket). */
+  writeFd: OwnedFd | null;
+  /** Bytes asked of each read(2). Default 64 KiB. */
+  readSize?: number;
+  /** Stop reading ahead when this many bytes wait in the queue. Default 1 MiB. */
+  highWaterMark?: number;
+  /** Ends the write direction for `end()` when readFd === writeFd (e.g. shutdown(SHUT_WR)). */
+  shutdownWrite?: (fd: number) => void;
+  /** Extra cleanup run once by close() after the fds are closed (remove files, …). */
+  onClose?: () => void;
+}
+
+interface ReadWaiter {
+  resolve(chunk: Uint8Array | null): void;
+  reject(err: Error): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface WriteEntry {
+  data: Uint8Array;
+  written: number;
+  resolve(): void;
+  reject(err: Error): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+type Mode = 'idle' | 'async' | 'blocking';
+
+const noop = () => {};
+const DEFAULT_READ_SIZE = 64 * 1024;
+const DEFAULT_HIGH_WATER = 1024 * 1024;
+
+export class FdStreamChannel implements Channel {
+  readonly transport: string;
+  readonly #readFd: OwnedFd | null;
+  readonly #writeFd: OwnedFd | null;
+  readonly #readSize: number;
+  readonly #highWater: number;
+  readonly #shutdownWrite: ((fd: number) => void) | undefined;
+  readonly #onClose: (() => void) | undefined;
+
+  #mode: Mode = 'idle';
+  #closed = false;
+  #writeEnded = false;
+
+  // read side
+  #reading = false; // async reading has been asked for at least once
+  readonly #chunks: Uint8Array[] = [];
+  #queued = 0;
+  readonly #readWaiters: ReadWaiter[] = [];
+  #eof = false;
+  #readError: Error | null = null;
+  #scratch: Buffer | null = null;
+
+  // write side
+  readonly #writeQueue: WriteEntry[] = [];
+  #writeError: Error | null = null;
+
+  /** Syscalls made so far (read(2), write(2)/writev(2)), including those that said EAGAIN. */
+  readonly syscalls = { reads: 0, writes: 0 };
+
+  // one watcher per distinct fd
+  #readPoller: PollerHandle | null = null;
+  #writePoller: PollerHandle | null = null;
+  #readEvents = 0;
+  #writeEvents = 0;
+  #pollErrors = 0;
+
+  constructor(opts: FdStreamChannelOptions) {
+    this.transport = opts.transport;
+    this.#readFd = opts.readFd;
+    this.#writeFd = opts.writeFd;
+    this.#readSize = opts.readSize ?? DEFAULT_READ_SIZE;
+    this.#highWater = opts.highWaterMark ?? DEFAULT_HIGH_WATER;
+    this.#shutdownWrite = opts.shutdownWrite;
+    this.#onClose = opts.onClose;
+    if (!Number.isInteger(this.#readSize) || this.#readSize < 1) {
+      throw ipcError('ERR_INVALID_ARG_VALUE', `readSize must be a positive integer (got ${this.#readSize})`);
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes read ahead and waiting for recv(). */
+  get queuedBytes(): number {
+    return this.#queued;
+  }
+
+  /** Bytes handed to send() that the kernel has not taken yet. */
+  get pendingWriteBytes(): number {
+    let n = 0;
+    for (const e of this.#writeQueue) n += e.data.byteLength - e.written;
+    return n;
+  }
+
+  // ---- async path ---------------------------------------------------------------------------------
+
+  send(data: Uint8Array, opts?: SendOptions): Promise<void> {
+    return this.sendv([data], opts);
+  }
+
+  /**
+   * Gather send: the chunks go out in order, as one writev(2) when the kernel has room — the way to
+   * batch many small messages into one syscall. Resolves when the kernel has all of them.
+   */
+  sendv(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
+    try {
+      for (const c of chunks) assertBytes(c, 'chunk');
+      const fd = this.#writable();
+      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
+      this.#enterMode('async');
+      let start = 0;
+      let written = 0;
+      if (this.#writeQueue.length === 0) {
+        this.syscalls.writes++;
+        let n = chunks.length === 1 ? write(fd, chunks[0]!) : writev(fd, chunks.slice(0, constants.IOV_MAX));
+        if (n < 0) n = 0;
+        // Skip what the kernel took.
+        while (start < chunks.length && n >= chunks[start]!.byteLength) n -= chunks[start++]!.byteLength;
+        if (start === chunks.length) return Promise.resolve();
+        written = n;
+      }
+      return new Promise<void>((resolve, reject) => {
+        const last = chunks.length - 1;
+        const entries: WriteEntry[] = [];
+        for (let i = start; i <= last; i++) {
+          entries.push({
+            data: chunks[i]!,
+            written: i === start ? written : 0,
+            resolve: i === last ? resolve : noop,
+            reject: i === last ? reject : noop,
+            signal: undefined,
+            onAbort: undefined,
+          });
+        }
+        const signal = opts?.signal;
+        if (signal && start === 0 && written === 0) {
+          // Withdrawable only while none of it is in the kernel: a half-sent message would corrupt the stream.
+          const head = entries[0]!;
+          const tail = entries[entries.length - 1]!;
+          tail.signal = signal;
+          tail.onAbort = () => {
+            const i = this.#writeQueue.indexOf(head);
+            if (i < 0 || head.written > 0) return; // already (partly) in the kernel: too late
+            this.#writeQueue.splice(i, entries.length);
+            reject(abortError(signal));
+            this.#updateInterest();
+          };
+          signal.addEventListener('abort', tail.onAbort, { once: true });
+        }
+        this.#writeQueue.push(...entries);
+        this.#updateInterest();
+      });
+    } catch (err) {
+      if (this.#isWriteFailure(err)) this.#failWrites(err as Error);
+      return Promise.reject(err);
+    }
+  }
+
+  recv(opts?: RecvOptions): Promise<Uint8Array | null> {
+    const chunk = this.#shiftChunk();
+    if (chunk) return Promise.resolve(chunk);
+    if (this.#readError) return Promise.reject(this.#readError);
+    if (this.#eof) return Promise.resolve(null);
+    try {
+      this.#readable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
+    this.#enterMode('async');
+    this.#reading = true;
+    return new Promise<Uint8Array | null>((resolve, reject) => {
+      const waiter: ReadWaiter = { resolve, reject, signal: opts?.signal, onAbort: undefined };
+      if (waiter.signal) {
+        waiter.onAbort = () => {
+          const i = this.#readWaiters.indexOf(waiter);
+          if (i >= 0) this.#readWaiters.splice(i, 1);
+          reject(abortError(waiter.signal!));
+          this.#updateInterest();
+        };
+        waiter.signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#readWaiters.push(waiter);
+      this.#updateInterest();
+    });
+  }
+
+  /**
+   * Half-close: waits for queued sends, then ends the write direction so the peer reads end of
+   * stream; recv keeps working.
+   */
+  async end(): Promise<void> {
+    if (this.#closed || this.#writeEnded) return;
+    await this.#drained();
+    if (this.#closed || this.#writeEnded) return;
+    this.#writeEnded = true;
+    const w = this.#writeFd;
+    if (!w) return;
+    if (w === this.#readFd) {
+      if (!this.#shutdownWrite) throw ipcError('ERR_INVALID_ARG_VALUE', `${this.transport}: end() needs shutdownWrite for a shared fd`);
+      this.#shutdownWrite(w.fd);
+    } else {
+      this.#closeWritePoller();
+      w.close();
+    }
+  }
+
+  // ---- blocking path ------------------------------------------------------------------------------
+
+  sendSync(data: Uint8Array): void {
+    assertBytes(data);
+    const fd = this.#writable();
+    this.#enterMode('blocking');
+    try {
+      this.syscalls.writes++;
+      writeAll(fd, data);
+    } catch (err) {
+      this.#failWrites(err as Error);
+      throw err;
+    }
+  }
+
+  /** Blocking gather send: all chunks in order, one writev(2) per IOV_MAX chunks when they fit. */
+  sendvSync(chunks: readonly Uint8Array[]): void {
+    for (const c of chunks) assertBytes(c, 'chunk');
+    const fd = this.#writable();
+    this.#enterMode('blocking');
+    try {
+      for (let i = 0; i < chunks.length; i += constants.IOV_MAX) {
+        this.syscalls.writes++;
+        writevAll(fd, chunks.slice(i, i + constants.IOV_MAX));
+      }
+    } catch (err) {
+      this.#failWrites(err as Error);
+      throw err;
+    }
+  }
+
+  recvSync(into: Uint8Array): number | null {
+    assertBytes(into, 'into');
+    if (into.byteLength === 0) throw ipcError('ERR_INVALID_ARG_VALUE', 'recvSync needs a non-empty buffer');
+    if (this.#chunks.length > 0) return this.#copyQueued(into);
+    if (this.#readError) throw this.#readError;
+    if (this.#eof) return null;
+    const fd = this.#readable();
+    this.#enterMode('blocking');
+    this.syscalls.reads++;
+    const n = readBlocking(fd, into);
+    if (n === 0) {
+      this.#eof = true;
+      return null;
+    }
+    return n;
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReadPoller();
+    this.#closeWritePoller();
+    const closedErr = () => ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed`);
+    for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, closedErr());
+    for (const e of this.#writeQueue.splice(0)) this.#settleWrite(e, closedErr());
+    this.#chunks.length = 0;
+    this.#queued = 0;
+    let firstError: unknown = null;
+    for (const fd of new Set([this.#readFd, this.#writeFd])) {
+      try {
+        fd?.close();
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    this.#onClose?.();
+    if (firstError) throw firstError;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- internals: mode ----------------------------------------------------------------------------
+
+  #enterMode(mode: Mode): void {
+    if (this.#mode === mode) return;
+    if (mode === 'blocking') {
+      if (this.#readWaiters.length > 0) {
+        throw ipcError('ERR_CHANNEL_MODE', `${this.transport}: a recv() is pending; the blocking path cannot be used now`);
+      }
+      this.#flushWritesBlocking();
+      this.#closeReadPoller();
+      this.#closeWritePoller();
+      this.#reading = false;
+    }
+    const nonBlocking = mode === 'async';
+    for (const fd of new Set([this.#readFd, this.#writeFd])) {
+      if (fd && !fd.closed) setNonBlocking(fd.fd, nonBlocking);
+    }
+    this.#mode = mode;
+  }
+
+  #flushWritesBlocking(): void {
+    while (this.#writeQueue.length > 0) {
+      const e = this.#writeQueue[0]!;
+      writeAll(this.#writeFd!.fd, e.data, e.written);
+      this.#writeQueue.shift();
+      this.#settleWrite(e, null);
+    }
+  }
+
+  #readable(): number {
+    if (this.#closed) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`);
+    if (!this.#readFd) throw ipcError('ERR_INVALID_ARG_VALUE', `${this.transport}: this end cannot read`);
+    return this.#readFd.fd;
+  }
+
+  #writable(): number {
+    if (this.#closed) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`);
+    if (this.#writeError) throw this.#writeError;
+    if (this.#writeEnded) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport}: write side already ended`);
+    if (!this.#writeFd) throw ipcError('ERR_INVALID_ARG_VALUE', `${this.transport}: this end cannot write`);
+    return this.#writeFd.fd;
+  }
+
+  // ---- internals: watchers ------------------------------------------------------------------------
+
+  #updateInterest(): void {
+    if (this.#closed || this.#mode !== 'async') return;
+    const wantRead =
+      this.#reading && !this.#eof && !this.#readError && (this.#readWaiters.length > 0 || this.#queued < this.#highWater);
+    const wantWrite = this.#writeQueue.length > 0 && !this.#writeError;
+    const { UV_READABLE, UV_WRITABLE } = constants;
+    if (this.#readFd && this.#readFd === this.#writeFd) {
+      this.#readEvents = this.#setPoller('read', (wantRead ? UV_READABLE : 0) | (wantWrite ? UV_WRITABLE : 0));
+    } else {
+      if (this.#readFd) this.#readEvents = this.#setPoller('read', wantRead ? UV_READABLE : 0);
+      if (this.#writeFd && !this.#writeFd.closed) this.#writeEvents = this.#setPoller('write', wantWrite ? UV_WRITABLE : 0);
+    }
+  }
+
+  #setPoller(which: 'read' | 'write', events: number): number {
+    const current = which === 'read' ? this.#readEvents : this.#writeEvents;
+    if (events === current) return current;
+    let poller = which === 'read' ? this.#readPoller : this.#writePoller;
+    if (events === 0) {
+      poller?.stop();
+      return 0;
+    }
+    if (!poller) {
+      const fd = (which === 'read' ? this.#readFd : this.#writeFd)!.fd;
+      poller = new Poller(fd, (status, ready) => this.#onPoll(which, status, ready));
+      if (which === 'read') this.#readPoller = poller;
+      else this.#writePoller = poller;
+    }
+    poller.start(events);
+    return events;
+  }
+
+  #onPoll(which: 'read' | 'write', status: number, events: number): void {
+    if (this.#closed) return;
+    if (status < 0) {
+      // libuv reports POLLERR as UV_EBADF and stops the handle. The fd is fine; the real error (EPIPE
+      // when the reader of a pipe is gone, a socket's pending error) comes from the I/O itself.
+      if (which === 'read') this.#readEvents = 0;
+      else this.#writeEvents = 0;
+      const failuresBefore = Number(this.#readError !== null) + Number(this.#writeError !== null);
+      if (this.#writeQueue.length > 0) this.#flushWrites();
+      if (this.#reading) this.#readAvailable();
+      const failuresAfter = Number(this.#readError !== null) + Number(this.#writeError !== null);
+      if (failuresAfter === failuresBefore && ++this.#pollErrors > 1) {
+        // The condition persists and no syscall explains it: report what libuv said.
+        const err = errnoError(status, 'poll');
+        this.#failReads(err);
+        this.#failWrites(err);
+      }
+      this.#updateInterest();
+      return;
+    }
+    this.#pollErrors = 0;
+    if (events & constants.UV_WRITABLE) this.#flushWrites();
+    if (events & constants.UV_READABLE) this.#readAvailable();
+    this.#updateInterest();
+  }
+
+  #closeReadPoller(): void {
+    this.#readPoller?.close();
+    this.#readPoller = null;
+    this.#readEvents = 0;
+  }
+
+  #closeWritePoller(): void {
+    this.#writePoller?.close();
+    this.#writePoller = null;
+    this.#writeEvents = 0;
+  }
+
+  // ---- internals: reading -------------------------------------------------------------------------
+
+  #readAvailable(): void {
+    const fd = this.#readFd;
+    if (!fd || fd.closed || this.#eof || this.#readError) return;
+    while (this.#readWaiters.length > 0 || this.#queued < this.#highWater) {
+      const buf = this.#scratch ?? Buffer.allocUnsafeSlow(this.#readSize);
+      let n: number;
+      try {
+        this.syscalls.reads++;
+        n = read(fd.fd, buf, 0, this.#readSize);
+      } catch (err) {
+        this.#failReads(err as Error);
+        return;
+      }
+      if (n < 0) return; // drained
+      if (n === 0) {
+        this.#eof = true;
+        for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, null, null);
+        return;
+      }
+      // Hand a mostly-full buffer over as is; copy a small read out so a 1-byte message does not pin
+      // a 64 KiB allocation, and reuse the buffer.
+      let chunk: Uint8Array;
+      if (n * 2 >= this.#readSize) {
+        chunk = buf.subarray(0, n);
+        this.#scratch = null;
+      } else {
+        chunk = Buffer.from(buf.subarray(0, n));
+        this.#scratch = buf;
+      }
+      this.#deliver(chunk);
+      // A short read means the kernel buffer is empty now: skip the read(2) that would say EAGAIN.
+      if (n < this.#readSize) return;
+    }
+  }
+
+  #deliver(chunk: Uint8Array): void {
+    const waiter = this.#readWaiters.shift();
+    if (waiter) {
+      this.#settleRead(waiter, null, chunk);
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#queued += chunk.byteLength;
+  }
+
+  #shiftChunk(): Uint8Array | undefined {
+    const chunk = this.#chunks.shift();
+    if (chunk) {
+      this.#queued -= chunk.byteLength;
+      if (this.#reading) this.#updateInterest();
+    }
+    return chunk;
+  }
+
+  #copyQueued(into: Uint8Array): number {
+    let n = 0;
+    while (n < into.byteLength && this.#chunks.length > 0) {
+      const head = this.#chunks[0]!;
+      const take = Math.min(head.byteLength, into.byteLength - n);
+      into.set(head.subarray(0, take), n);
+      n += take;
+      if (take === head.byteLength) this.#chunks.shift();
+      else this.#chunks[0] = head.subarray(take);
+      this.#queued -= take;
+    }
+    return n;
+  }
+
+  #failReads(err: Error): void {
+    if (this.#readError) return;
+    this.#readError = err;
+    for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, err);
+    this.#updateInterest();
+  }
+
+  #settleRead(w: ReadWaiter, err: Error | null, chunk: Uint8Array | null = null): void {
+    if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
+    if (err) w.reject(err);
+    else w.resolve(chunk);
+  }
+
+  // ---- internals: writing -------------------------------------------------------------------------
+
+  #flushWrites(): void {
+    const fd = this.#writeFd;
+    while (this.#writeQueue.length > 0 && fd && !fd.closed) {
+      const batch = this.#writeQueue.slice(0, constants.IOV_MAX);
+      let wanted = 0;
+      for (const e of batch) wanted += e.data.byteLength - e.written;
+      let n: number;
+      try {
+        this.syscalls.writes++;
+        n = batch.length === 1
+          ? write(fd.fd, batch[0]!.data, batch[0]!.written)
+          : writev(fd.fd, batch.map((e) => e.data), batch[0]!.written);
+      } catch (err) {
+        this.#failWrites(err as Error);
+        return;
+      }
+      if (n < 0) return; // full again
+      let left = n;
+      while (left > 0 || (this.#writeQueue.length > 0 && this.#writeQueue[0]!.data.byteLength === this.#writeQueue[0]!.written)) {
+        const e = this.#writeQueue[0]!;
+        const take = Math.min(left, e.data.byteLength - e.written);
+        e.written += take;
+        left -= take;
+        if (e.written < e.data.byteLength) break;
+        this.#writeQueue.shift();
+        this.#settleWrite(e, null);
+      }
+      if (n < wanted) return;
+    }
+    this.#resolveDrain();
+  }
+
+  #drainWaiters: Array<() => void> = [];
+
+  #drained(): Promise<void> {
+    if (this.#writeQueue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #resolveDrain(): void {
+    if (this.#writeQueue.length === 0) for (const r of this.#drainWaiters.splice(0)) r();
+  }
+
+  #isWriteFailure(err: unknown): boolean {
+    return err instanceof Error && typeof (err as { errno?: unknown }).errno === 'number';
+  }
+
+  #failWrites(err: Error): void {
+    if (this.#writeError) return;
+    this.#writeError = err;
+    for (const e of this.#writeQueue.splice(0)) this.#settleWrite(e, err);
+    this.#resolveDrain();
+    this.#updateInterest();
+  }
+
+  #settleWrite(e: WriteEntry, err: Error | null): void {
+    if (e.onAbort) e.signal!.removeEventListener('abort', e.onAbort);
+    if (err) e.reject(err);
+    else e.resolve();
+  }
+}

@@ -1,0 +1,31 @@
+// @ipc-compare/core: the transport interface, the shared fd channel engine, framing, the peer-process
+// runner, placement and leak helpers. The conformance kit is '@ipc-compare/core/conformance'.
+export type { Channel, Opened, PeerSpec, RecvOptions, Semantics, SendOptions, Transport } from './types.js';
+export { abortError, assertBytes, hasCode, ipcError, type CodedError, type IpcErrorCode } from './errors.js';
+export { OwnedFd, ownedFds } from './owned-fd.js';
+export { FdStreamChannel, type FdStreamChannelOptions } from './fd-stream-channel.js';
+export { attachInherited, inheritedFds, openInherited, type FdEnds, type InheritedParams, type OpenInheritedOptions } from './inherited.js';
+export {
+  DEFAULT_MAX_FRAME,
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  FramedChannel,
+  encodeFrame,
+  frameHeader,
+  messageChannel,
+  type FramedChannelOptions,
+} from './framing.js';
+export { attachPeerSpec, loadTransport, specParam, validatePeerSpec, type TransportModule } from './registry.js';
+export {
+  FIRST_INHERITED_FD,
+  PeerProcess,
+  spawnPeer,
+  type PeerExit,
+  type RoleRef,
+  type SerializedError,
+  type SpawnPeerOptions,
+} from './peer.js';
+export { loadRole, type Role, type RoleContext } from './role.js';
+export { pinProcess, placementCpus, processCpuNs, type Placement } from './placement.js';
+export { assertNoFdLeaks, newFds, snapshotFds } from './leaks.js';
+export { checkTestMessage, echoPayload, makeTestMessage, testMessageSize } from './testdata.js';

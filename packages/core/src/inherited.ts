@@ -1,0 +1,101 @@
+// Rendezvous by inheritance: the creating process makes the kernel objects (pipes, a socketpair), keeps
+// its ends and hands the others to the peer as inherited fds. Nothing is named anywhere, which is why
+// only a related process (one this process starts) can take part.
+import { setCloseOnExec } from '@ipc-compare/native';
+import { ipcError } from './errors.js';
+import { FdStreamChannel, type FdStreamChannelOptions } from './fd-stream-channel.js';
+import { OwnedFd } from './owned-fd.js';
+import type { Opened, PeerSpec } from './types.js';
+
+/** The fds one end uses; `read` and `write` are the same fd for a socket. */
+export interface FdEnds {
+  read: number;
+  write: number;
+}
+
+export interface InheritedParams {
+  /** Indexes into PeerSpec.inheritFds. */
+  fds: { read: number; write: number };
+  [key: string]: unknown;
+}
+
+type ChannelOptions = Omit<FdStreamChannelOptions, 'transport' | 'readFd' | 'writeFd'>;
+
+export interface OpenInheritedOptions {
+  transport: string;
+  module: string;
+  ours: FdEnds;
+  theirs: FdEnds;
+  /** Extra transport-specific params for the peer. */
+  params?: Record<string, unknown>;
+  channel?: ChannelOptions;
+}
+
+function ownEnds(ends: FdEnds, label: string, transferable: boolean): { read: OwnedFd; write: OwnedFd } {
+  const read = OwnedFd.own(ends.read, `${label} (read end)`, { transferable });
+  const write = ends.write === ends.read ? read : OwnedFd.own(ends.write, `${label} (write end)`, { transferable });
+  return { read, write };
+}
+
+export function openInherited(o: OpenInheritedOptions): Opened {
+  const ours = ownEnds(o.ours, `${o.transport} channel`, false);
+  const theirs = ownEnds(o.theirs, `${o.transport} peer fds`, true);
+  const handOff = () => {
+    theirs.read.close();
+    theirs.write.close();
+  };
+  const channel = new FdStreamChannel({
+    ...o.channel,
+    transport: o.transport,
+    readFd: ours.read,
+    writeFd: ours.write,
+    onClose: () => {
+      handOff();
+      o.channel?.onClose?.();
+    },
+  });
+  const shared = o.theirs.read === o.theirs.write;
+  const peer: PeerSpec = {
+    transport: o.transport,
+    module: o.module,
+    params: { ...o.params, fds: { read: 0, write: shared ? 0 : 1 } } satisfies InheritedParams,
+    inheritFds: shared ? [o.theirs.read] : [o.theirs.read, o.theirs.write],
+  };
+  return { channel, peer, handOff };
+}
+
+/** Reads and checks the inherited-fd part of a spec. */
+export function inheritedFds(spec: PeerSpec): FdEnds {
+  const params = spec.params as Partial<InheritedParams> | null;
+  const fds = spec.inheritFds;
+  const index = (name: 'read' | 'write'): number => {
+    const i = params?.fds?.[name];
+    if (!fds || typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= fds.length) {
+      throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${spec.transport}: params.fds.${name} must index inheritFds`);
+    }
+    return fds[i]!;
+  };
+  if (params === null || typeof params !== 'object') {
+    throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${spec.transport}: params must be an object`);
+  }
+  return { read: index('read'), write: index('write') };
+}
+
+/** The peer's side: adopts the inherited fds (EBADF if closed, ERR_FD_IN_USE if already owned here). */
+export function attachInherited(spec: PeerSpec, channel: ChannelOptions = {}): FdStreamChannel {
+  const ends = inheritedFds(spec);
+  const read = OwnedFd.adopt(ends.read, `${spec.transport} channel (read end)`);
+  let write = read;
+  if (ends.write !== ends.read) {
+    try {
+      write = OwnedFd.adopt(ends.write, `${spec.transport} channel (write end)`);
+    } catch (err) {
+      read.close();
+      throw err;
+    }
+  }
+  // Inherited fds arrive without FD_CLOEXEC; this process's own children must not get them.
+  setCloseOnExec(read.fd, true);
+  setCloseOnExec(write.fd, true);
+  return new FdStreamChannel({ ...channel, transport: spec.transport, readFd: read, writeFd: write });
+}

@@ -1,0 +1,77 @@
+// Ownership of file descriptors. An fd number is reused by the kernel as soon as it is closed, so
+// closing one twice can close somebody else's file: every fd this project holds has exactly one
+// owner object, and the registry below refuses a second one.
+import { close as closeFd, fstat } from '@ipc-compare/native';
+import { ipcError } from './errors.js';
+
+const owners = new Map<number, OwnedFd>();
+
+export class OwnedFd {
+  #fd: number;
+  /** Held only until the peer process inherits it; `adopt` may take it over (in-process attach). */
+  readonly transferable: boolean;
+  readonly label: string;
+
+  private constructor(fd: number, label: string, transferable: boolean) {
+    this.#fd = fd;
+    this.label = label;
+    this.transferable = transferable;
+    owners.set(fd, this);
+  }
+
+  /** Takes ownership of an fd this process just created. */
+  static own(fd: number, label: string, opts: { transferable?: boolean } = {}): OwnedFd {
+    const current = owners.get(fd);
+    if (current) throw inUse(fd, current);
+    return new OwnedFd(fd, label, opts.transferable ?? false);
+  }
+
+  /**
+   * Takes ownership of an fd received from elsewhere (inherited, or named in a PeerSpec). Fails with
+   * EBADF if it is not open, ERR_FD_IN_USE if a channel of this process already owns it.
+   */
+  static adopt(fd: number, label: string): OwnedFd {
+    if (!Number.isInteger(fd) || fd < 0) {
+      throw ipcError('ERR_INVALID_ARG_VALUE', `${label}: fd must be a non-negative integer (got ${String(fd)})`);
+    }
+    const current = owners.get(fd);
+    if (current && !current.transferable) throw inUse(fd, current);
+    if (current) current.#release();
+    fstat(fd); // throws EBADF for a closed fd
+    return new OwnedFd(fd, label, false);
+  }
+
+  /** The fd number; throws ERR_CHANNEL_CLOSED once closed, so a stale number is never used. */
+  get fd(): number {
+    if (this.#fd < 0) throw ipcError('ERR_CHANNEL_CLOSED', `${this.label} is closed`);
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /** Closes the fd once; later calls do nothing. */
+  close(): void {
+    const fd = this.#release();
+    if (fd >= 0) closeFd(fd);
+  }
+
+  #release(): number {
+    const fd = this.#fd;
+    if (fd >= 0) {
+      owners.delete(fd);
+      this.#fd = -1;
+    }
+    return fd;
+  }
+}
+
+/** Fds currently owned in this process (for leak checks and diagnostics). */
+export function ownedFds(): Array<{ fd: number; label: string }> {
+  return [...owners.entries()].map(([fd, o]) => ({ fd, label: o.label }));
+}
+
+function inUse(fd: number, owner: OwnedFd) {
+  return ipcError('ERR_FD_IN_USE', `fd ${fd} is already owned by ${owner.label} in this process`, { fd });
+}

@@ -1,0 +1,112 @@
+// Core's peer roles, used by the conformance kit and by package tests. Each runs in the peer process
+// against the attached channel; what it returns travels back to the parent as JSON.
+import { hasCode } from './errors.js';
+import { messageChannel } from './framing.js';
+import type { Role, RoleContext } from './role.js';
+import { checkTestMessage, makeTestMessage, testMessageSize } from './testdata.js';
+
+interface PathArgs {
+  path?: 'async' | 'blocking';
+}
+
+/** Sends back everything it receives (chunks or messages, as they come) until end of stream. */
+const echo: Role = async ({ channel, args }) => {
+  let messages = 0;
+  let bytes = 0;
+  if ((args as PathArgs | undefined)?.path === 'blocking') {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const n = channel.recvSync!(buf);
+      if (n === null) break;
+      channel.sendSync!(buf.subarray(0, n));
+      messages++;
+      bytes += n;
+    }
+  } else {
+    for (;;) {
+      const chunk = await channel.recv();
+      if (chunk === null) break;
+      await channel.send(chunk);
+      messages++;
+      bytes += chunk.byteLength;
+    }
+  }
+  return { messages, bytes };
+};
+
+interface CountArgs {
+  count: number;
+  maxMessage?: number;
+}
+
+function messages(ctx: RoleContext) {
+  return messageChannel(ctx.channel, ctx.transport.semantics.boundaries);
+}
+
+/** Receives test messages 0..count-1 (or until end of stream) and checks each one. */
+const sink: Role = async (ctx) => {
+  const { count, maxMessage } = ctx.args as CountArgs;
+  const ch = messages(ctx);
+  let received = 0;
+  let bytes = 0;
+  const errors: string[] = [];
+  while (received < count) {
+    const msg = await ch.recv();
+    if (msg === null) break;
+    const problem = checkTestMessage(received, msg, testMessageSize(received, maxMessage));
+    if (problem && errors.length < 5) errors.push(problem);
+    received++;
+    bytes += msg.byteLength;
+  }
+  return { received, bytes, errors };
+};
+
+/** Sends test messages 0..count-1, then returns (the channel is closed after, so the parent sees EOF). */
+const source: Role = async (ctx) => {
+  const { count, maxMessage } = ctx.args as CountArgs;
+  const ch = messages(ctx);
+  for (let i = 0; i < count; i++) await ch.send(makeTestMessage(i, testMessageSize(i, maxMessage)));
+  return { sent: count };
+};
+
+/** Sends chunks until a send fails; reports how it failed instead of dying (no SIGPIPE death). */
+const flood: Role = async ({ channel, args }) => {
+  const size = (args as { size?: number } | undefined)?.size ?? 4096;
+  const chunk = Buffer.alloc(size, 0x5a);
+  let sent = 0;
+  try {
+    for (;;) {
+      await channel.send(chunk);
+      sent++;
+    }
+  } catch (err) {
+    return { sent, code: hasCode(err) ? err.code : null, message: (err as Error).message };
+  }
+};
+
+/** Receives until end of stream or an error; reports which. */
+const drain: Role = async ({ channel }) => {
+  let bytes = 0;
+  try {
+    for (;;) {
+      const chunk = await channel.recv();
+      if (chunk === null) return { bytes, end: 'eof' };
+      bytes += chunk.byteLength;
+    }
+  } catch (err) {
+    return { bytes, end: hasCode(err) ? err.code : String(err) };
+  }
+};
+
+/** Waits for end of stream; reports any bytes that arrived before it. */
+const awaitEof: Role = async ({ channel }) => {
+  let bytes = 0;
+  const started = Date.now();
+  for (;;) {
+    const chunk = await channel.recv();
+    if (chunk === null) return { eof: true, bytes, waitedMs: Date.now() - started };
+    bytes += chunk.byteLength;
+  }
+};
+
+export const roles: Record<string, Role> = { echo, sink, source, flood, drain, 'await-eof': awaitEof };

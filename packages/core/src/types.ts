@@ -1,0 +1,94 @@
+// The transport interface every mechanism implements (../../../shared/SPEC.md §3).
+
+/** What the course notes claim about a mechanism. The bench measures each claim; nothing here is trusted. */
+export interface Semantics {
+  /** 'half': one direction per object (pipe, FIFO); 'full': both directions on one object. */
+  duplex: 'full' | 'half';
+  /** Message boundaries preserved: one send arrives as exactly one recv. */
+  boundaries: boolean;
+  /** Nothing is dropped under overload: the sender blocks (or gets EAGAIN) instead. */
+  reliable: boolean;
+  /** Who can be the peer: a related process (inherited fds), any local process, or a remote host. */
+  reach: 'related' | 'local' | 'network';
+  /** Largest message one send can carry (datagram kinds). Undefined for byte streams. */
+  maxMessage?: number;
+  /** Can carry open file descriptors (SCM_RIGHTS). */
+  passesFds: boolean;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+}
+
+export interface RecvOptions {
+  signal?: AbortSignal;
+}
+
+/** One end of an open connection between two processes. */
+export interface Channel extends AsyncDisposable {
+  /** Id of the transport that made it (e.g. 'pipe'). */
+  readonly transport: string;
+  readonly closed: boolean;
+  /**
+   * Queues `data` and resolves once the kernel has all of it (so awaiting each send is natural
+   * back-pressure). Rejects with a Node-style Error (`code` EPIPE, ECONNRESET, …) if the peer is gone.
+   */
+  send(data: Uint8Array, opts?: SendOptions): Promise<void>;
+  /**
+   * The next message (boundary-preserving transports) or the next chunk of the byte stream (stream
+   * transports: any split of what was sent). Resolves `null` when the peer has closed its end.
+   */
+  recv(opts?: RecvOptions): Promise<Uint8Array | null>;
+  /**
+   * Gather send (stream transports): the chunks go out in order, batched into as few syscalls as the
+   * kernel allows (writev). This is how small messages beat one-syscall-per-message.
+   */
+  sendv?(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void>;
+  /** Blocking gather send. */
+  sendvSync?(chunks: readonly Uint8Array[]): void;
+  /** Half-close: flushes, then the peer reads end of stream; this side can still receive. */
+  end?(): Promise<void>;
+  /** Blocking path: writes all of `data` before returning. */
+  sendSync?(data: Uint8Array): void;
+  /** Blocking path: waits for data, copies it into `into`, returns the byte count; `null` at end of stream. */
+  recvSync?(into: Uint8Array): number | null;
+  /** Releases everything (fds, files, watchers). Pending sends and recvs reject with ERR_CHANNEL_CLOSED. */
+  close(): Promise<void>;
+}
+
+/** JSON-only description the other process needs to attach, plus fds it must inherit. */
+export interface PeerSpec {
+  /** Transport id, looked up in `module`'s `transports` export. */
+  transport: string;
+  /** ESM specifier of the package that implements the transport (resolved by the peer process). */
+  module: string;
+  /** Transport-specific parameters (JSON). */
+  params: unknown;
+  /**
+   * Fds to hand to the peer. In the creating process these are its own fd numbers; the peer runner
+   * passes them as extra stdio slots and rewrites the list to the numbers the peer process sees.
+   */
+  inheritFds?: number[];
+}
+
+/** What `Transport.open` returns. */
+export interface Opened {
+  channel: Channel;
+  peer: PeerSpec;
+  /**
+   * Closes this process's copies of `peer.inheritFds`; call it once the peer process has inherited
+   * them (spawnPeer does), so that end-of-file and EPIPE work. Idempotent; `channel.close()` also does it.
+   */
+  handOff(): void;
+}
+
+export interface Transport<OpenOptions = unknown> {
+  readonly id: string;
+  readonly semantics: Semantics;
+  /** Channels have sendSync/recvSync (the blocking path) besides the async one. */
+  readonly blockingPath: boolean;
+  /** Creating side: makes the IPC object and this process's channel. */
+  open(opts?: OpenOptions): Promise<Opened>;
+  /** The other side, usually in another process: attaches to what `open` made. */
+  attach(spec: PeerSpec): Promise<Channel>;
+}

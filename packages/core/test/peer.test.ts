@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { getAffinity } from '@ipc-compare/native';
+import { readFileSync } from 'node:fs';
+import { assertNoFdLeaks, snapshotFds, spawnPeer } from '../src/index.js';
+import { primeProcessResources } from '../src/conformance/index.js';
+import { brokenTransport } from '../src/testing/broken.js';
+
+const reference = brokenTransport('none');
+
+describe('spawnPeer', () => {
+  it('passes the peer its fds as extra stdio slots and closes our copies (handOff)', async () => {
+    await primeProcessResources();
+    const before = snapshotFds();
+    const opened = await reference.open();
+    const theirs = opened.peer.inheritFds!;
+    const open = snapshotFds();
+    const targets = theirs.map((fd) => open.get(fd));
+    expect(targets.every((t) => t?.startsWith('pipe:'))).toBe(true);
+    const peer = await spawnPeer(opened, { module: '@ipc-compare/core/roles', name: 'echo' });
+    // Our copies of the peer's ends are closed, or EOF would never come.
+    const after = snapshotFds();
+    theirs.forEach((fd, i) => expect(after.get(fd)).not.toBe(targets[i]));
+    await opened.channel.send(Buffer.from('ping'));
+    expect(Buffer.from((await opened.channel.recv())!).toString()).toBe('ping');
+    await opened.channel.close();
+    expect(await peer.result()).toEqual({ messages: 1, bytes: 4 });
+    await assertNoFdLeaks(before);
+  });
+
+  it('pins the peer, all its threads, to the CPUs asked for', async () => {
+    const opened = await reference.open();
+    const peer = await spawnPeer(opened, { module: '@ipc-compare/core/roles', name: 'echo' }, { cpus: [0] });
+    const tids = readFileSync(`/proc/${peer.pid}/status`, 'utf8').match(/Threads:\s+(\d+)/)![1];
+    expect(Number(tids)).toBeGreaterThan(1);
+    for (const line of readFileSync(`/proc/${peer.pid}/status`, 'utf8').split('\n')) {
+      if (line.startsWith('Cpus_allowed_list:')) expect(line.split(':')[1]!.trim()).toBe('0');
+    }
+    expect(getAffinity(peer.pid)).toEqual([0]);
+    await opened.channel.close();
+    await peer.result();
+  });
+
+  it('reports a role that does not exist, with the peer error kept', async () => {
+    const opened = await reference.open();
+    await expect(spawnPeer(opened, { module: '@ipc-compare/core/roles', name: 'no-such-role' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: expect.stringMatching(/no role "no-such-role"/),
+    });
+    await opened.channel.close();
+  });
+
+  it('reports an unknown transport (found by the peer) and a malformed spec (found before spawning)', async () => {
+    await expect(
+      spawnPeer({ transport: 'nope', module: '@ipc-compare/core/testing', params: {} }, { module: '@ipc-compare/core/roles', name: 'echo' }),
+    ).rejects.toMatchObject({ code: 'ERR_UNKNOWN_TRANSPORT' });
+    await expect(spawnPeer({ transport: 'x' } as never, { module: '@ipc-compare/core/roles', name: 'echo' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_PEER_SPEC',
+    });
+  });
+
+  it('turns a peer killed by a signal into ERR_PEER_FAILED naming the signal', async () => {
+    const opened = await reference.open();
+    const peer = await spawnPeer(opened, { module: '@ipc-compare/core/roles', name: 'drain' });
+    peer.kill('SIGTERM');
+    await expect(peer.result()).rejects.toMatchObject({ code: 'ERR_PEER_FAILED', message: expect.stringMatching(/killed by SIGTERM/) });
+    await opened.channel.close();
+  });
+});

@@ -1,0 +1,20 @@
+{
+  "targets": [
+    {
+      "target_name": "ipc_native",
+      "sources": [
+        "src/addon.cc",
+        "src/errors.cc",
+        "src/fd.cc",
+        "src/pipe.cc",
+        "src/poller.cc",
+        "src/process.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,16 @@
+// Thin bindings for the syscalls Node lacks. No policy lives here: the TypeScript packages decide
+// modes, sizes and ownership; this file only registers each mechanism's bindings.
+#include "exports.h"
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ipc::InitErrors(env, exports);
+  ipc::InitFd(env, exports);
+  ipc::InitPipe(env, exports);
+  ipc::InitPoller(env, exports);
+  ipc::InitProcess(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(ipc_native, Init)

@@ -1,0 +1,11 @@
+// One Init function per source file; addon.cc calls them all.
+#pragma once
+#include <napi.h>
+
+namespace ipc {
+void InitErrors(Napi::Env env, Napi::Object exports);
+void InitFd(Napi::Env env, Napi::Object exports);
+void InitPipe(Napi::Env env, Napi::Object exports);
+void InitPoller(Napi::Env env, Napi::Object exports);
+void InitProcess(Napi::Env env, Napi::Object exports);
+}  // namespace ipc

@@ -1,0 +1,178 @@
+// Typed entry point of the addon. Every binding is re-exported by name (never
+// `module.exports = require(...)`), so ESM named imports work in plain Node as well as under vitest.
+import { createRequire } from 'node:module';
+
+/** The kinds of object an fd can refer to, as fstat(2) reports them. */
+export type FileType =
+  | 'fifo'
+  | 'socket'
+  | 'file'
+  | 'directory'
+  | 'character-device'
+  | 'block-device'
+  | 'symlink'
+  | 'unknown';
+
+export interface FdStat {
+  type: FileType;
+  /** Permission bits (mode & 0o7777). */
+  mode: number;
+  ino: number;
+  dev: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+export interface NativeConstants {
+  F_GETFL: number;
+  F_SETFL: number;
+  F_GETFD: number;
+  F_SETFD: number;
+  FD_CLOEXEC: number;
+  O_NONBLOCK: number;
+  O_RDONLY: number;
+  O_WRONLY: number;
+  O_RDWR: number;
+  O_ACCMODE: number;
+  O_CLOEXEC: number;
+  O_DIRECT: number;
+  F_GETPIPE_SZ: number;
+  F_SETPIPE_SZ: number;
+  POLLIN: number;
+  POLLOUT: number;
+  POLLERR: number;
+  POLLHUP: number;
+  POLLNVAL: number;
+  PIPE_BUF: number;
+  IOV_MAX: number;
+  UV_READABLE: number;
+  UV_WRITABLE: number;
+  UV_DISCONNECT: number;
+}
+
+/** Readiness watcher on the event loop (libuv uv_poll_t). Switches the fd to O_NONBLOCK. */
+export interface Poller {
+  /** Watch for UV_READABLE | UV_WRITABLE | UV_DISCONNECT; calling again replaces the set. */
+  start(events: number): void;
+  stop(): void;
+  /** Stops and releases the watcher; the fd stays open (its owner closes it). */
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+export interface PollerConstructor {
+  /** `status` < 0 is a negative errno; `events` is the ready set. */
+  new (fd: number, callback: (status: number, events: number) => void): Poller;
+}
+
+/** A failed syscall, shaped like Node's own SystemErrors. */
+export interface ErrnoException extends Error {
+  code: string;
+  /** Negative errno, as in Node (e.g. -9 for EBADF). */
+  errno: number;
+  syscall: string;
+  path?: string;
+}
+
+interface Addon {
+  errnoError(errno: number, syscall: string, path?: string): ErrnoException;
+  read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
+  readBlocking(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
+  write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
+  writeAll(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
+  writev(fd: number, buffers: readonly Uint8Array[], skip?: number): number;
+  writevAll(fd: number, buffers: readonly Uint8Array[]): number;
+  close(fd: number): void;
+  fcntl(fd: number, cmd: number, arg?: number): number;
+  fstat(fd: number): FdStat;
+  poll(fd: number, events: number, timeoutMs: number): number;
+  pipe2(flags?: number): [number, number];
+  setAffinity(tid: number, cpus: readonly number[]): void;
+  getAffinity(tid: number): number[];
+  getCpu(): number;
+  gettid(): number;
+  setParentDeathSignal(signal: number): boolean;
+  Poller: PollerConstructor;
+  constants: NativeConstants;
+}
+
+const addon = createRequire(import.meta.url)('../build/Release/ipc_native.node') as Addon;
+
+// ---- errors.cc -------------------------------------------------------------------------------------
+
+/** Builds (does not throw) the Node-style Error for `errno` (positive or negative). */
+export const errnoError: Addon['errnoError'] = addon.errnoError;
+
+// ---- fd.cc: one syscall each ----------------------------------------------------------------------
+
+/** read(2) once. Returns bytes read, 0 at end of file, or -1 if the fd is non-blocking and empty. */
+export const read: Addon['read'] = addon.read;
+/** write(2) once. Returns bytes written, or -1 if the fd is non-blocking and full. */
+export const write: Addon['write'] = addon.write;
+/** writev(2) once over up to IOV_MAX buffers, skipping `skip` bytes of the first. -1 if it would block. */
+export const writev: Addon['writev'] = addon.writev;
+
+// ---- fd.cc: the blocking path ---------------------------------------------------------------------
+
+/** Blocks until at least one byte (or end of file: 0) is read. One read(2) on a blocking fd. */
+export const readBlocking: Addon['readBlocking'] = addon.readBlocking;
+/** Blocks until every byte is written, looping over short writes. */
+export const writeAll: Addon['writeAll'] = addon.writeAll;
+/** Gather version of writeAll: all buffers (at most IOV_MAX), in order, one writev(2) when they fit. */
+export const writevAll: Addon['writevAll'] = addon.writevAll;
+
+// ---- fd.cc: control -------------------------------------------------------------------------------
+
+export const close: Addon['close'] = addon.close;
+export const fcntl: Addon['fcntl'] = addon.fcntl;
+export const fstat: Addon['fstat'] = addon.fstat;
+/** poll(2) on one fd, blocking the calling thread up to timeoutMs (-1: forever). Returns revents. */
+export const poll: Addon['poll'] = addon.poll;
+
+// ---- pipe.cc, poller.cc, process.cc -----------------------------------------------------------------
+
+/** pipe2(2) → [readFd, writeFd]. Defaults to O_CLOEXEC: children inherit only what is handed over. */
+export const pipe2: Addon['pipe2'] = addon.pipe2;
+export const Poller: PollerConstructor = addon.Poller;
+export const setAffinity: Addon['setAffinity'] = addon.setAffinity;
+export const getAffinity: Addon['getAffinity'] = addon.getAffinity;
+export const getCpu: Addon['getCpu'] = addon.getCpu;
+export const gettid: Addon['gettid'] = addon.gettid;
+/** prctl(PR_SET_PDEATHSIG): get `signal` when the parent exits. True if the parent is already gone. */
+export const setParentDeathSignal: Addon['setParentDeathSignal'] = addon.setParentDeathSignal;
+export const constants: Readonly<NativeConstants> = Object.freeze({ ...addon.constants });
+
+// ---- small typed helpers over fcntl ----------------------------------------------------------------
+
+export function setNonBlocking(fd: number, on: boolean): void {
+  const flags = fcntl(fd, constants.F_GETFL);
+  const next = on ? flags | constants.O_NONBLOCK : flags & ~constants.O_NONBLOCK;
+  if (next !== flags) fcntl(fd, constants.F_SETFL, next);
+}
+
+export function isNonBlocking(fd: number): boolean {
+  return (fcntl(fd, constants.F_GETFL) & constants.O_NONBLOCK) !== 0;
+}
+
+export function setCloseOnExec(fd: number, on: boolean): void {
+  const flags = fcntl(fd, constants.F_GETFD);
+  fcntl(fd, constants.F_SETFD, on ? flags | constants.FD_CLOEXEC : flags & ~constants.FD_CLOEXEC);
+}
+
+/** F_GETPIPE_SZ: the pipe's capacity in bytes. */
+export function getPipeSize(fd: number): number {
+  return fcntl(fd, constants.F_GETPIPE_SZ);
+}
+
+/** F_SETPIPE_SZ: asks for at least `bytes` (rounded up to a power-of-two number of pages); returns the new capacity. */
+export function setPipeSize(fd: number, bytes: number): number {
+  return fcntl(fd, constants.F_SETPIPE_SZ, bytes);
+}
+
+/** Access mode the fd was opened with. */
+export function accessMode(fd: number): 'read' | 'write' | 'read-write' {
+  const mode = fcntl(fd, constants.F_GETFL) & constants.O_ACCMODE;
+  return mode === constants.O_RDONLY ? 'read' : mode === constants.O_WRONLY ? 'write' : 'read-write';
+}

@@ -1,0 +1,84 @@
+// Process placement and lifetime: pinning threads to CPUs, so a benchmark measures the mechanism and
+// not where the scheduler happened to put the two processes; and a parent-death signal, so a peer
+// process never outlives the test or benchmark that started it.
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "exports.h"
+
+namespace ipc {
+namespace {
+
+// setAffinity(tid, cpus[]): sched_setaffinity for one thread (tid 0 = the calling thread).
+Napi::Value SetAffinity(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int tid = ArgInt(info, 0, "tid");
+  if (info.Length() < 2 || !info[1].IsArray()) {
+    Napi::TypeError e = Napi::TypeError::New(env, "The \"cpus\" argument must be an array of CPU numbers");
+    e.Value().Set("code", "ERR_INVALID_ARG_TYPE");
+    throw e;
+  }
+  Napi::Array cpus = info[1].As<Napi::Array>();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < cpus.Length(); i++) {
+    Napi::Value v = cpus.Get(i);
+    int cpu = v.IsNumber() ? v.As<Napi::Number>().Int32Value() : -1;
+    if (cpu < 0 || cpu >= CPU_SETSIZE) {
+      Napi::RangeError e = Napi::RangeError::New(env, "CPU numbers must be in 0.." + std::to_string(CPU_SETSIZE - 1));
+      e.Value().Set("code", "ERR_OUT_OF_RANGE");
+      throw e;
+    }
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(tid, sizeof set, &set) < 0) ThrowErrno(env, "sched_setaffinity");
+  return env.Undefined();
+}
+
+// getAffinity(tid) -> cpus[]
+Napi::Value GetAffinity(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int tid = ArgInt(info, 0, "tid");
+  cpu_set_t set;
+  if (sched_getaffinity(tid, sizeof set, &set) < 0) ThrowErrno(env, "sched_getaffinity");
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+    if (CPU_ISSET(cpu, &set)) out.Set(n++, cpu);
+  }
+  return out;
+}
+
+Napi::Value GetCpu(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), sched_getcpu());
+}
+
+Napi::Value GetTid(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(syscall(SYS_gettid)));
+}
+
+// setParentDeathSignal(signal): prctl(PR_SET_PDEATHSIG) — the kernel sends `signal` to this process
+// when the thread that forked it exits. Returns true if the parent had already gone (then the caller
+// should exit: the signal will never come).
+Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
+  int sig = ArgInt(info, 0, "signal");
+  pid_t before = getppid();
+  if (prctl(PR_SET_PDEATHSIG, sig) < 0) ThrowErrno(info.Env(), "prctl");
+  return Napi::Boolean::New(info.Env(), before == 1 || getppid() != before);
+}
+
+}  // namespace
+
+void InitProcess(Napi::Env env, Napi::Object exports) {
+  exports.Set("setAffinity", Napi::Function::New(env, SetAffinity, "setAffinity"));
+  exports.Set("getAffinity", Napi::Function::New(env, GetAffinity, "getAffinity"));
+  exports.Set("getCpu", Napi::Function::New(env, GetCpu, "getCpu"));
+  exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
+  exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
+}
+
+}  // namespace ipc

@@ -1,0 +1,84 @@
+// The pipe transport: two pipe(2)s make a duplex channel between a parent and the child it starts.
+// A pipe is one-way, so: parent → child on one pipe, child → parent on the other. The child's ends
+// reach it by inheritance (extra stdio slots), which is why only a related process can use a pipe.
+import { attachInherited, inheritedFds, ipcError, openInherited, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
+import { accessMode, close, fstat, pipe2, setPipeSize } from '@ipc-compare/native';
+
+export interface PipeOpenOptions {
+  /** Ask the kernel for this capacity per pipe (F_SETPIPE_SZ; default 64 KiB, the kernel's default). */
+  capacity?: number;
+  /** Bytes asked of each read(2) on the async path, on both ends (default 64 KiB). */
+  readSize?: number;
+}
+
+export const PIPE_MODULE = '@ipc-compare/pipe';
+
+export const pipeSemantics: Semantics = {
+  duplex: 'half',
+  boundaries: false,
+  reliable: true,
+  reach: 'related',
+  passesFds: false,
+};
+
+function checkOptions(opts: PipeOpenOptions): void {
+  if (opts.capacity !== undefined && (!Number.isInteger(opts.capacity) || opts.capacity < 1)) {
+    throw ipcError('ERR_INVALID_ARG_VALUE', `pipe capacity must be a positive integer number of bytes (got ${opts.capacity})`);
+  }
+  if (opts.readSize !== undefined && (!Number.isInteger(opts.readSize) || opts.readSize < 1)) {
+    throw ipcError('ERR_INVALID_ARG_VALUE', `readSize must be a positive integer (got ${opts.readSize})`);
+  }
+}
+
+/** Creates the two pipes; on any failure closes whatever was already created. */
+function makePipes(capacity: number | undefined) {
+  const made: number[] = [];
+  try {
+    const [toPeerR, toPeerW] = pipe2();
+    made.push(toPeerR, toPeerW);
+    const [fromPeerR, fromPeerW] = pipe2();
+    made.push(fromPeerR, fromPeerW);
+    if (capacity !== undefined) {
+      setPipeSize(toPeerW, capacity);
+      setPipeSize(fromPeerW, capacity);
+    }
+    return { ours: { read: fromPeerR, write: toPeerW }, theirs: { read: toPeerR, write: fromPeerW } };
+  } catch (err) {
+    for (const fd of made) close(fd);
+    throw err;
+  }
+}
+
+/** Refuses an inherited fd that is not the expected end of a pipe (a socket, a file, the wrong end). */
+function checkPipeEnd(fd: number, want: 'read' | 'write', spec: PeerSpec): void {
+  const { type } = fstat(fd);
+  const mode = accessMode(fd);
+  if (type !== 'fifo' || mode !== want) {
+    throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${spec.transport}: fd ${fd} is a ${type} open for ${mode}, expected the ${want} end of a pipe`);
+  }
+}
+
+export const pipeTransport: Transport<PipeOpenOptions> = {
+  id: 'pipe',
+  semantics: pipeSemantics,
+  blockingPath: true,
+
+  async open(opts: PipeOpenOptions = {}): Promise<Opened> {
+    checkOptions(opts);
+    const { ours, theirs } = makePipes(opts.capacity);
+    const channel = opts.readSize === undefined ? {} : { readSize: opts.readSize };
+    return openInherited({ transport: 'pipe', module: PIPE_MODULE, ours, theirs, channel, params: channel });
+  },
+
+  async attach(spec: PeerSpec): Promise<Channel> {
+    // Checked before taking ownership, so a refused spec leaves its fds as they were.
+    const ends = inheritedFds(spec);
+    checkPipeEnd(ends.read, 'read', spec);
+    checkPipeEnd(ends.write, 'write', spec);
+    const { readSize } = spec.params as { readSize?: unknown };
+    if (readSize !== undefined && (typeof readSize !== 'number' || !Number.isInteger(readSize) || readSize < 1)) {
+      throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for pipe: params.readSize must be a positive integer`);
+    }
+    return attachInherited(spec, readSize === undefined ? {} : { readSize });
+  },
+};
