@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // ipc-compare: the command line of the harness.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

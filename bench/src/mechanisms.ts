@@ -2,6 +2,7 @@
 // the C baseline program (bench/c/build/<name>) that does the same thing.
 import type { Transport } from '@ipc-compare/core';
 import { pipeTransport } from '@ipc-compare/pipe';
+import { nodeNetPipeTransport } from './baselines/index.js';
 import type { Path } from './roles.js';
 
 export interface Mechanism {
@@ -13,6 +14,8 @@ export interface Mechanism {
   paths: Path[];
   /** Name of the C baseline program, or null if there is none. */
   cBaseline: string | null;
+  /** The same kernel object driven by Node's own API (async path), or null. */
+  nodeBaseline: { transport: Transport; title: string } | null;
 }
 
 export const mechanisms: readonly Mechanism[] = [
@@ -22,6 +25,7 @@ export const mechanisms: readonly Mechanism[] = [
     transport: pipeTransport,
     paths: ['blocking', 'async'],
     cBaseline: 'pipe',
+    nodeBaseline: { transport: nodeNetPipeTransport, title: 'node:net Socket over the same pipe(2) fds' },
   },
 ];
 

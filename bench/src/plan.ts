@@ -66,6 +66,7 @@ export function planRows(suites: Suite[], mechs: Mechanism[], placements: Placem
         for (const size of list) {
           if (mechanism.cBaseline) rows.push({ suite, mechanism, impl: 'c', path: 'blocking', placement, size });
           for (const path of mechanism.paths) rows.push({ suite, mechanism, impl: 'ts', path, placement, size });
+          if (mechanism.nodeBaseline) rows.push({ suite, mechanism, impl: 'node', path: 'async', placement, size });
         }
       }
     }

@@ -7,7 +7,8 @@ import type { Path } from './roles.js';
 
 export const RESULTS_SCHEMA = 'ipc-compare/results@1';
 
-export type Impl = 'ts' | 'c';
+/** 'ts': this project's transport; 'c': the C baseline; 'node': Node's built-in API on the same kernel object. */
+export type Impl = 'ts' | 'c' | 'node';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -24,7 +25,7 @@ export interface MachineInfo {
 export interface RowBase {
   mechanism: string;
   impl: Impl;
-  /** 'async': through Node's event loop; 'blocking': sendSync/recvSync (C rows are blocking). */
+  /** 'async': through Node's event loop; 'blocking': sendSync/recvSync (C rows are blocking, Node rows async). */
   path: Path;
   placement: Placement;
   cpus: { parent: number | null; child: number | null };

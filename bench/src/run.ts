@@ -25,6 +25,11 @@ function formatSize(n: number): string {
   return n >= 1 << 20 && n % (1 << 20) === 0 ? `${n >> 20} MiB` : n >= 1024 && n % 1024 === 0 ? `${n >> 10} KiB` : `${n} B`;
 }
 
+/** "C", "TS blocking", "TS async", "Node async". */
+export function implLabel(r: { impl: string; path: string }): string {
+  return r.impl === 'c' ? 'C' : r.impl === 'node' ? `Node ${r.path}` : `TS ${r.path}`;
+}
+
 export function sameRow(a: Row | RowError, b: Row | RowError): boolean {
   return a.kind === b.kind && a.mechanism === b.mechanism && a.placement === b.placement && a.size === b.size;
 }
@@ -46,16 +51,16 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
   const rows: Row[] = [];
   const errors: RowError[] = [];
   for (const p of plan) {
-    const label = `${p.suite} ${p.mechanism.id} ${p.impl === 'c' ? 'C' : `TS ${p.path}`} ${p.placement} ${formatSize(p.size)}`;
+    const label = `${p.suite} ${p.mechanism.id} ${implLabel(p)} ${p.placement} ${formatSize(p.size)}`;
     progress.start(label);
     try {
       let row: Row;
       if (p.suite === 'latency') {
         const s = { size: p.size, placement: p.placement, warmupMs: o.profile.latencyWarmupMs, durationMs: o.profile.latencyDurationMs };
-        row = p.impl === 'c' ? await measureCLatency(p.mechanism, s) : await measureTsLatency(p.mechanism, p.path, s);
+        row = p.impl === 'c' ? await measureCLatency(p.mechanism, s) : await measureTsLatency(p.mechanism, p.impl, p.path, s);
       } else {
         const s = { size: p.size, placement: p.placement, durationMs: o.profile.throughputDurationMs };
-        row = p.impl === 'c' ? await measureCThroughput(p.mechanism, s) : await measureTsThroughput(p.mechanism, p.path, s);
+        row = p.impl === 'c' ? await measureCThroughput(p.mechanism, s) : await measureTsThroughput(p.mechanism, p.impl, p.path, s);
       }
       rows.push(row);
     } catch (err) {

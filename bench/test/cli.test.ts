@@ -21,22 +21,23 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('ipc-compare bench (built CLI, plain Node)', () => {
-  it('measures pipe latency and throughput for TS async, TS blocking and C, with ratios and placement', async () => {
+  it('measures pipe latency and throughput for TS async, TS blocking, Node and C, with ratios and placement', async () => {
     const r = await run(['bench', 'all', '--mechanisms', 'pipe', '--sizes', '64', '--placement', 'same,split', '--duration-ms', '40', '--warmup-ms', '10', '--no-floors', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Latency — round trip/);
     expect(r.stdout).toMatch(/pipe\s+TS blocking\s+same \(\d\/\d\)\s+64 B/);
+    expect(r.stdout).toMatch(/pipe\s+Node async\s+split \(0\/1\)\s+64 B/);
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     expect(res.schema).toBe(RESULTS_SCHEMA);
     expect(res.machine).toMatchObject({ cores: expect.any(Number), kernel: expect.any(String), node: process.version });
     expect(res.errors).toEqual([]);
     const lat = res.rows.filter((x): x is LatencyRow => x.kind === 'latency');
     const thr = res.rows.filter((x): x is ThroughputRow => x.kind === 'throughput');
-    // 3 impls × 2 placements each.
-    expect(lat.map((x) => `${x.impl}/${x.path}/${x.placement}`).sort()).toEqual(
-      ['c/blocking/same', 'c/blocking/split', 'ts/async/same', 'ts/async/split', 'ts/blocking/same', 'ts/blocking/split'],
-    );
+    // 4 impls × 2 placements each.
+    const kinds = ['c/blocking', 'node/async', 'ts/async', 'ts/blocking'].flatMap((k) => [`${k}/same`, `${k}/split`]);
+    expect(lat.map((x) => `${x.impl}/${x.path}/${x.placement}`).sort()).toEqual(kinds);
+    expect(thr.map((x) => `${x.impl}/${x.path}/${x.placement}`).sort()).toEqual(kinds);
     for (const row of lat) {
       expect(row.samples).toBeGreaterThan(0);
       expect(row.p50).toBeGreaterThan(0);

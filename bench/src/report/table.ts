@@ -1,7 +1,7 @@
 // The terminal report: one table per suite, every TS figure next to its ratio to C, placement on
 // every row, and the harness's own costs at the end.
 import type { LatencyRow, Results, ThroughputRow } from '../results.js';
-import { formatSize } from '../run.js';
+import { formatSize, implLabel as impl } from '../run.js';
 
 export function formatNs(ns: number): string {
   if (ns < 1000) return `${ns.toFixed(0)} ns`;
@@ -15,9 +15,6 @@ function formatRate(n: number): string {
   return n.toFixed(0);
 }
 
-function impl(r: { impl: string; path: string }): string {
-  return r.impl === 'c' ? 'C' : `TS ${r.path}`;
-}
 
 function placement(r: LatencyRow | ThroughputRow): string {
   const c = r.cpus;

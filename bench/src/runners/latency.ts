@@ -91,9 +91,11 @@ async function timeWithTinybench(
   return { samplesNs: toNs(samples), cpuNs };
 }
 
-export async function measureTsLatency(m: Mechanism, path: Path, s: LatencySettings): Promise<LatencyRow> {
+/** A TypeScript row: this project's transport (impl 'ts') or the Node built-in baseline ('node'). */
+export async function measureTsLatency(m: Mechanism, impl: 'ts' | 'node', path: Path, s: LatencySettings): Promise<LatencyRow> {
   const cpus = placementCpus(s.placement);
-  const opened = await m.transport.open(m.openOptions);
+  const transport = impl === 'node' ? m.nodeBaseline!.transport : m.transport;
+  const opened = await transport.open(impl === 'node' ? undefined : m.openOptions);
   const peer = await spawnPeer(
     opened,
     { module: '@ipc-compare/bench/roles', name: 'pong', args: { size: s.size, path } },
@@ -115,7 +117,7 @@ export async function measureTsLatency(m: Mechanism, path: Path, s: LatencySetti
       return {
         kind: 'latency',
         mechanism: m.id,
-        impl: 'ts',
+        impl,
         path,
         placement: s.placement,
         cpus,

@@ -72,7 +72,7 @@ async function stream(ch: Channel, path: Path, size: number, durationMs: number)
 
 function row(
   m: Mechanism,
-  impl: 'ts' | 'c',
+  impl: 'ts' | 'c' | 'node',
   path: Path,
   s: ThroughputSettings,
   cpus: ThroughputRow['cpus'],
@@ -103,9 +103,11 @@ function row(
   };
 }
 
-export async function measureTsThroughput(m: Mechanism, path: Path, s: ThroughputSettings): Promise<ThroughputRow> {
+/** A TypeScript row: this project's transport (impl 'ts') or the Node built-in baseline ('node'). */
+export async function measureTsThroughput(m: Mechanism, impl: 'ts' | 'node', path: Path, s: ThroughputSettings): Promise<ThroughputRow> {
   const cpus = placementCpus(s.placement);
-  const opened = await m.transport.open(m.openOptions);
+  const transport = impl === 'node' ? m.nodeBaseline!.transport : m.transport;
+  const opened = await transport.open(impl === 'node' ? undefined : m.openOptions);
   const peer = await spawnPeer(
     opened,
     { module: '@ipc-compare/bench/roles', name: 'receiver', args: { size: s.size, path } },
@@ -121,7 +123,7 @@ export async function measureTsThroughput(m: Mechanism, path: Path, s: Throughpu
       const cpuNs = processCpuNs(process.pid) + processCpuNs(peer.pid) - cpu0;
       await opened.channel.close();
       await peer.result();
-      return row(m, 'ts', path, s, cpus, { ...r, ...r.report, cpuNs });
+      return row(m, impl, path, s, cpus, { ...r, ...r.report, cpuNs });
     });
   } finally {
     await opened.channel.close();

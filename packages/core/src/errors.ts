@@ -13,8 +13,7 @@ export type IpcErrorCode =
   | 'ERR_FRAME_TOO_LARGE'
   | 'ERR_UNEXPECTED_EOF'
   | 'ERR_PEER_FAILED'
-  | 'ERR_PEER_TIMEOUT'
-  | 'ERR_PROTOCOL';
+  | 'ERR_PEER_TIMEOUT';
 
 export interface CodedError extends Error {
   code: string;

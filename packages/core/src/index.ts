@@ -4,7 +4,18 @@ export type { Channel, Opened, PeerSpec, RecvOptions, Semantics, SendOptions, Tr
 export { abortError, assertBytes, hasCode, ipcError, type CodedError, type IpcErrorCode } from './errors.js';
 export { OwnedFd, ownedFds } from './owned-fd.js';
 export { FdStreamChannel, type FdStreamChannelOptions } from './fd-stream-channel.js';
-export { attachInherited, inheritedFds, openInherited, type FdEnds, type InheritedParams, type OpenInheritedOptions } from './inherited.js';
+export {
+  adoptInherited,
+  attachInherited,
+  inheritedFds,
+  openInherited,
+  type ChannelFactory,
+  type FdEnds,
+  type InheritedParams,
+  type OpenInheritedOptions,
+  type OwnedEnds,
+} from './inherited.js';
+export { NodeStreamChannel, type NodeStreamChannelOptions } from './node-stream-channel.js';
 export {
   DEFAULT_MAX_FRAME,
   FRAME_HEADER_BYTES,

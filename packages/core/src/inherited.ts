@@ -5,7 +5,7 @@ import { setCloseOnExec } from '@ipc-compare/native';
 import { ipcError } from './errors.js';
 import { FdStreamChannel, type FdStreamChannelOptions } from './fd-stream-channel.js';
 import { OwnedFd } from './owned-fd.js';
-import type { Opened, PeerSpec } from './types.js';
+import type { Channel, Opened, PeerSpec } from './types.js';
 
 /** The fds one end uses; `read` and `write` are the same fd for a socket. */
 export interface FdEnds {
@@ -21,6 +21,15 @@ export interface InheritedParams {
 
 type ChannelOptions = Omit<FdStreamChannelOptions, 'transport' | 'readFd' | 'writeFd'>;
 
+/** Owned fds of one end; `read === write` for a socket. */
+export interface OwnedEnds {
+  read: OwnedFd;
+  write: OwnedFd;
+}
+
+/** Builds the channel over one end's fds (default: FdStreamChannel). Must call `onClose` when closed. */
+export type ChannelFactory = (ends: OwnedEnds, onClose: () => void) => Channel;
+
 export interface OpenInheritedOptions {
   transport: string;
   module: string;
@@ -29,9 +38,11 @@ export interface OpenInheritedOptions {
   /** Extra transport-specific params for the peer. */
   params?: Record<string, unknown>;
   channel?: ChannelOptions;
+  /** Use another Channel implementation over our ends (e.g. node:net for a built-in baseline). */
+  makeChannel?: ChannelFactory;
 }
 
-function ownEnds(ends: FdEnds, label: string, transferable: boolean): { read: OwnedFd; write: OwnedFd } {
+function ownEnds(ends: FdEnds, label: string, transferable: boolean): OwnedEnds {
   const read = OwnedFd.own(ends.read, `${label} (read end)`, { transferable });
   const write = ends.write === ends.read ? read : OwnedFd.own(ends.write, `${label} (write end)`, { transferable });
   return { read, write };
@@ -44,16 +55,13 @@ export function openInherited(o: OpenInheritedOptions): Opened {
     theirs.read.close();
     theirs.write.close();
   };
-  const channel = new FdStreamChannel({
-    ...o.channel,
-    transport: o.transport,
-    readFd: ours.read,
-    writeFd: ours.write,
-    onClose: () => {
-      handOff();
-      o.channel?.onClose?.();
-    },
-  });
+  const onClose = () => {
+    handOff();
+    o.channel?.onClose?.();
+  };
+  const channel = o.makeChannel
+    ? o.makeChannel(ours, onClose)
+    : new FdStreamChannel({ ...o.channel, transport: o.transport, readFd: ours.read, writeFd: ours.write, onClose });
   const shared = o.theirs.read === o.theirs.write;
   const peer: PeerSpec = {
     transport: o.transport,
@@ -83,6 +91,12 @@ export function inheritedFds(spec: PeerSpec): FdEnds {
 
 /** The peer's side: adopts the inherited fds (EBADF if closed, ERR_FD_IN_USE if already owned here). */
 export function attachInherited(spec: PeerSpec, channel: ChannelOptions = {}): FdStreamChannel {
+  const { read, write } = adoptInherited(spec);
+  return new FdStreamChannel({ ...channel, transport: spec.transport, readFd: read, writeFd: write });
+}
+
+/** Adopts the inherited fds of a spec (close-on-exec set), for callers that build their own channel. */
+export function adoptInherited(spec: PeerSpec): OwnedEnds {
   const ends = inheritedFds(spec);
   const read = OwnedFd.adopt(ends.read, `${spec.transport} channel (read end)`);
   let write = read;
@@ -97,5 +111,5 @@ export function attachInherited(spec: PeerSpec, channel: ChannelOptions = {}): F
   // Inherited fds arrive without FD_CLOEXEC; this process's own children must not get them.
   setCloseOnExec(read.fd, true);
   setCloseOnExec(write.fd, true);
-  return new FdStreamChannel({ ...channel, transport: spec.transport, readFd: read, writeFd: write });
+  return { read, write };
 }

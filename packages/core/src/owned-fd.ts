@@ -51,8 +51,27 @@ export class OwnedFd {
     return this.#fd < 0;
   }
 
+  /**
+   * Lends the fd to an owner that will close it itself (a net.Socket's libuv handle). The number stays
+   * marked in use here until that owner reports it closed with `released()`, so nothing else in this
+   * process can claim it meanwhile. Returns the fd number.
+   */
+  handOver(): number {
+    const fd = this.fd;
+    this.#handedOver = true;
+    return fd;
+  }
+
+  /** The owner that got the fd through handOver() has closed it: forget it (does not close). */
+  released(): void {
+    this.#release();
+  }
+
+  #handedOver = false;
+
   /** Closes the fd once; later calls do nothing. */
   close(): void {
+    if (this.#handedOver) return; // its new owner closes it
     const fd = this.#release();
     if (fd >= 0) closeFd(fd);
   }

@@ -20,6 +20,11 @@ export interface SpawnPeerOptions {
   /** Give up (and kill the peer) if it has not attached by then. Default 15 s. */
   startTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Node options for the peer (e.g. ['--cpu-prof']). Default: the words of the environment variable
+   * IPC_COMPARE_PEER_EXEC_ARGV, so a benchmark's peers can be profiled without code changes.
+   */
+  execArgv?: string[];
 }
 
 /** Sent by peer-main over Node's IPC channel (a control path, never the measured one). */
@@ -183,7 +188,8 @@ export async function spawnPeer(target: Opened | PeerSpec, role: RoleRef, opts: 
     role,
     cpus: opts.cpus ?? null,
   };
-  const child = spawn(process.execPath, [PEER_MAIN, JSON.stringify(config)], {
+  const execArgv = opts.execArgv ?? (process.env.IPC_COMPARE_PEER_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? []);
+  const child = spawn(process.execPath, [...execArgv, PEER_MAIN, JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc', ...inherit],
     env: opts.env ?? process.env,
   });

@@ -30,8 +30,11 @@ function checkOptions(opts: PipeOpenOptions): void {
   }
 }
 
-/** Creates the two pipes; on any failure closes whatever was already created. */
-function makePipes(capacity: number | undefined) {
+/**
+ * Creates the two pipes of a duplex channel (parent → child, child → parent) and returns the ends each
+ * side keeps; on any failure closes whatever was already created.
+ */
+export function pipePair(capacity?: number): { ours: { read: number; write: number }; theirs: { read: number; write: number } } {
   const made: number[] = [];
   try {
     const [toPeerR, toPeerW] = pipe2();
@@ -65,7 +68,7 @@ export const pipeTransport: Transport<PipeOpenOptions> = {
 
   async open(opts: PipeOpenOptions = {}): Promise<Opened> {
     checkOptions(opts);
-    const { ours, theirs } = makePipes(opts.capacity);
+    const { ours, theirs } = pipePair(opts.capacity);
     const channel = opts.readSize === undefined ? {} : { readSize: opts.readSize };
     return openInherited({ transport: 'pipe', module: PIPE_MODULE, ours, theirs, channel, params: channel });
   },

@@ -187,3 +187,18 @@ describe('bad input', () => {
     await opened.channel.close();
   });
 });
+
+describe('the example', () => {
+  it('ping-pong.js runs in plain Node: parent and child exchange words over two pipes', async () => {
+    const example = new URL('../dist/examples/ping-pong.js', import.meta.url).pathname;
+    const child = spawn(process.execPath, [example], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    const [code] = (await new Promise((resolve) => child.once('exit', (...a) => resolve(a)))) as [number];
+    expect(code).toBe(0);
+    expect(out).toContain('parent: sent 5 bytes');
+    expect(out).toContain('child:  5 bytes received: "hello"');
+    expect(out).toContain('parent: 5 bytes received: "HELLO"');
+    expect(out).toContain('parent: child exited with code 0');
+  });
+});

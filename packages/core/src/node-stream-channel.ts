@@ -1,0 +1,149 @@
+// A Channel over Node's own streams (net.Socket and friends): how the built-in baselines run, and the
+// async path of mechanisms Node already handles well (TCP, UNIX stream sockets).
+import type { Readable, Writable } from 'node:stream';
+import { abortError, assertBytes, ipcError } from './errors.js';
+import type { Channel, RecvOptions, SendOptions } from './types.js';
+
+export interface NodeStreamChannelOptions {
+  transport: string;
+  readable: Readable | null;
+  /** May be the same object as `readable` (a net.Socket). */
+  writable: Writable | null;
+  /** Pause the stream when this many bytes wait for recv(). Default 1 MiB. */
+  highWaterMark?: number;
+  onClose?: () => void;
+}
+
+interface Waiter {
+  resolve(c: Uint8Array | null): void;
+  reject(e: Error): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class NodeStreamChannel implements Channel {
+  readonly transport: string;
+  readonly #readable: Readable | null;
+  readonly #writable: Writable | null;
+  readonly #highWater: number;
+  readonly #onClose: (() => void) | undefined;
+  readonly #chunks: Uint8Array[] = [];
+  #queued = 0;
+  readonly #waiters: Waiter[] = [];
+  #eof = false;
+  #error: Error | null = null;
+  #closed = false;
+
+  constructor(o: NodeStreamChannelOptions) {
+    this.transport = o.transport;
+    this.#readable = o.readable;
+    this.#writable = o.writable;
+    this.#highWater = o.highWaterMark ?? 1024 * 1024;
+    this.#onClose = o.onClose;
+    const fail = (err: Error) => this.#fail(err);
+    if (this.#readable) {
+      this.#readable.on('data', (chunk: Buffer) => this.#deliver(chunk));
+      this.#readable.on('end', () => {
+        this.#eof = true;
+        for (const w of this.#waiters.splice(0)) this.#settle(w, null, null);
+      });
+      this.#readable.on('error', fail);
+      this.#readable.pause(); // flowing starts with the first recv()
+    }
+    if (this.#writable && (this.#writable as unknown) !== this.#readable) this.#writable.on('error', fail);
+    // The 'close' event (not the `closed` flag, which is set a tick earlier) is when the handle and its
+    // fd are gone and the listeners of whoever lent the fd have run.
+    const streams = new Set([this.#readable, this.#writable].filter((x): x is Readable | Writable => x !== null));
+    this.#streamsClosed = Promise.all([...streams].map((x) => new Promise<void>((resolve) => x.once('close', () => resolve()))));
+  }
+
+  readonly #streamsClosed: Promise<unknown>;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(data: Uint8Array, opts?: SendOptions): Promise<void> {
+    try {
+      assertBytes(data);
+      if (this.#closed) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`);
+      if (this.#error) throw this.#error;
+      if (!this.#writable) throw ipcError('ERR_INVALID_ARG_VALUE', `${this.transport}: this end cannot write`);
+      if (opts?.signal?.aborted) throw abortError(opts.signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // The write callback runs once libuv has handed the bytes to the kernel (or failed to).
+    return new Promise((resolve, reject) => this.#writable!.write(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  recv(opts?: RecvOptions): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk) {
+      this.#queued -= chunk.byteLength;
+      if (this.#queued < this.#highWater) this.#readable?.resume();
+      return Promise.resolve(chunk);
+    }
+    if (this.#closed) return Promise.reject(ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`));
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#eof) return Promise.resolve(null);
+    if (!this.#readable) return Promise.reject(ipcError('ERR_INVALID_ARG_VALUE', `${this.transport}: this end cannot read`));
+    if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
+    this.#readable.resume();
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { resolve, reject, signal: opts?.signal, onAbort: undefined };
+      if (w.signal) {
+        w.onAbort = () => {
+          const i = this.#waiters.indexOf(w);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          reject(abortError(w.signal!));
+        };
+        w.signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.#waiters.push(w);
+    });
+  }
+
+  /** Half-close: flushes and ends the write side (FIN on a socket, close on a pipe). */
+  end(): Promise<void> {
+    const w = this.#writable;
+    if (!w || this.#closed || w.writableEnded) return Promise.resolve();
+    return new Promise((resolve) => w.end(resolve));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closedErr = () => ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed`);
+    for (const w of this.#waiters.splice(0)) this.#settle(w, closedErr());
+    this.#chunks.length = 0;
+    this.#readable?.destroy();
+    this.#writable?.destroy();
+    await this.#streamsClosed;
+    this.#onClose?.();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #deliver(chunk: Buffer): void {
+    const w = this.#waiters.shift();
+    if (w) return this.#settle(w, null, chunk);
+    this.#chunks.push(chunk);
+    this.#queued += chunk.byteLength;
+    if (this.#queued >= this.#highWater) this.#readable?.pause();
+  }
+
+  #fail(err: Error): void {
+    if (this.#error) return;
+    this.#error = err;
+    for (const w of this.#waiters.splice(0)) this.#settle(w, err);
+  }
+
+  #settle(w: Waiter, err: Error | null, chunk: Uint8Array | null = null): void {
+    if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
+    if (err) w.reject(err);
+    else w.resolve(chunk);
+  }
+}
