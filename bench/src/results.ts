@@ -4,6 +4,7 @@ import { cpus, release, totalmem, availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Placement } from '@ipc-compare/core';
 import type { Path } from './roles.js';
+import type { LatencyStats } from './stats.js';
 
 export const RESULTS_SCHEMA = 'ipc-compare/results@1';
 
@@ -33,18 +34,9 @@ export interface RowBase {
   size: number;
 }
 
-export interface LatencyRow extends RowBase {
+/** Round-trip statistics in ns over `samples` timed round trips. */
+export interface LatencyRow extends RowBase, LatencyStats {
   kind: 'latency';
-  /** Round-trip statistics in ns over `samples` timed round trips. */
-  samples: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-  stddev: number;
   /** CPU time (user + system, both processes, all threads) per round trip, ns. */
   cpuNsPerOp: number;
   /** This row's p50 / the C baseline's p50 (same mechanism, size, placement); null for C rows. */

@@ -2,14 +2,14 @@
 // tinybench drives the TypeScript rows (warm-up phase, then the timed phase with every sample kept);
 // the C rows come from the C baseline, which times itself the same way (PROTOCOL.md).
 import { Bench } from 'tinybench';
-import { placementCpus, processCpuNs, spawnPeer, type Channel, type Placement } from '@ipc-compare/core';
+import { placementCpus, processCpuNs, type Channel, type Placement } from '@ipc-compare/core';
 import type { Mechanism } from '../mechanisms.js';
 import { latencyPayload } from '../protocol.js';
 import type { LatencyRow } from '../results.js';
 import { recvMessage, type Path } from '../roles.js';
 import { latencyStats } from '../stats.js';
 import { runCLatency } from './c-baseline.js';
-import { withPinnedSelf } from './pin.js';
+import { withSession } from './session.js';
 
 export interface LatencySettings {
   size: number;
@@ -92,46 +92,30 @@ async function timeWithTinybench(
 }
 
 /** A TypeScript row: this project's transport (impl 'ts') or the Node built-in baseline ('node'). */
-export async function measureTsLatency(m: Mechanism, impl: 'ts' | 'node', path: Path, s: LatencySettings): Promise<LatencyRow> {
-  const cpus = placementCpus(s.placement);
-  const transport = impl === 'node' ? m.nodeBaseline!.transport : m.transport;
-  const opened = await transport.open(impl === 'node' ? undefined : m.openOptions);
-  const peer = await spawnPeer(
-    opened,
-    { module: '@ipc-compare/bench/roles', name: 'pong', args: { size: s.size, path } },
-    { cpus: cpus.child === null ? null : [cpus.child] },
-  ).catch(async (err: unknown) => {
-    await opened.channel.close();
-    throw err;
+export function measureTsLatency(m: Mechanism, impl: 'ts' | 'node', path: Path, s: LatencySettings): Promise<LatencyRow> {
+  return withSession(m, impl, { name: 'pong', size: s.size, path }, s.placement, async ({ channel: ch, peer, cpus }) => {
+    const msg = latencyPayload(s.size);
+    const fn = path === 'blocking' ? blockingRoundTrip(ch, msg, Buffer.allocUnsafe(s.size)) : asyncRoundTrip(ch, msg);
+    await fn(); // the first round trip (page faults, lazy init) is discarded
+    const { samplesNs, cpuNs } = await timeWithTinybench(fn, path, s, [process.pid, peer.pid]);
+    await ch.close();
+    await peer.result();
+    const stats = latencyStats(samplesNs);
+    const row: LatencyRow = {
+      kind: 'latency',
+      mechanism: m.id,
+      impl,
+      path,
+      placement: s.placement,
+      cpus,
+      size: s.size,
+      ...stats,
+      cpuNsPerOp: cpuNs / stats.samples,
+      ratioToC: null,
+      engine: 'tinybench',
+    };
+    return row;
   });
-  try {
-    return await withPinnedSelf(cpus.parent, async () => {
-      const ch = opened.channel;
-      const msg = latencyPayload(s.size);
-      const fn = path === 'blocking' ? blockingRoundTrip(ch, msg, Buffer.allocUnsafe(s.size)) : asyncRoundTrip(ch, msg);
-      await fn(); // the first round trip (page faults, lazy init) is discarded
-      const { samplesNs, cpuNs } = await timeWithTinybench(fn, path, s, [process.pid, peer.pid]);
-      await ch.close();
-      await peer.result();
-      const stats = latencyStats(samplesNs);
-      return {
-        kind: 'latency',
-        mechanism: m.id,
-        impl,
-        path,
-        placement: s.placement,
-        cpus,
-        size: s.size,
-        ...stats,
-        cpuNsPerOp: cpuNs / stats.samples,
-        ratioToC: null,
-        engine: 'tinybench',
-      };
-    });
-  } finally {
-    await opened.channel.close();
-    await peer[Symbol.asyncDispose]();
-  }
 }
 
 export async function measureCLatency(m: Mechanism, s: LatencySettings): Promise<LatencyRow> {

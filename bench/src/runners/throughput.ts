@@ -1,12 +1,12 @@
 // Throughput: a one-way stream from this process to a peer process for a fixed time; the receiver
 // checks every message (sequence, payload byte for byte) and reports back (PROTOCOL.md).
-import { placementCpus, processCpuNs, spawnPeer, type Channel, type Placement } from '@ipc-compare/core';
+import { placementCpus, processCpuNs, type Channel, type Placement } from '@ipc-compare/core';
 import type { Mechanism } from '../mechanisms.js';
 import { FLAG_END, MessageSource, Patterns, REPORT_BYTES, decodeReport, type ReceiverReport } from '../protocol.js';
 import type { ThroughputRow } from '../results.js';
 import { recvMessage, type Path } from '../roles.js';
 import { runCThroughput } from './c-baseline.js';
-import { withPinnedSelf } from './pin.js';
+import { withSession } from './session.js';
 
 export interface ThroughputSettings {
   size: number;
@@ -104,31 +104,15 @@ function row(
 }
 
 /** A TypeScript row: this project's transport (impl 'ts') or the Node built-in baseline ('node'). */
-export async function measureTsThroughput(m: Mechanism, impl: 'ts' | 'node', path: Path, s: ThroughputSettings): Promise<ThroughputRow> {
-  const cpus = placementCpus(s.placement);
-  const transport = impl === 'node' ? m.nodeBaseline!.transport : m.transport;
-  const opened = await transport.open(impl === 'node' ? undefined : m.openOptions);
-  const peer = await spawnPeer(
-    opened,
-    { module: '@ipc-compare/bench/roles', name: 'receiver', args: { size: s.size, path } },
-    { cpus: cpus.child === null ? null : [cpus.child] },
-  ).catch(async (err: unknown) => {
-    await opened.channel.close();
-    throw err;
+export function measureTsThroughput(m: Mechanism, impl: 'ts' | 'node', path: Path, s: ThroughputSettings): Promise<ThroughputRow> {
+  return withSession(m, impl, { name: 'receiver', size: s.size, path }, s.placement, async ({ channel, peer, cpus }) => {
+    const cpu0 = processCpuNs(process.pid) + processCpuNs(peer.pid);
+    const r = await stream(channel, path, s.size, s.durationMs);
+    const cpuNs = processCpuNs(process.pid) + processCpuNs(peer.pid) - cpu0;
+    await channel.close();
+    await peer.result();
+    return row(m, impl, path, s, cpus, { ...r, ...r.report, cpuNs });
   });
-  try {
-    return await withPinnedSelf(cpus.parent, async () => {
-      const cpu0 = processCpuNs(process.pid) + processCpuNs(peer.pid);
-      const r = await stream(opened.channel, path, s.size, s.durationMs);
-      const cpuNs = processCpuNs(process.pid) + processCpuNs(peer.pid) - cpu0;
-      await opened.channel.close();
-      await peer.result();
-      return row(m, impl, path, s, cpus, { ...r, ...r.report, cpuNs });
-    });
-  } finally {
-    await opened.channel.close();
-    await peer[Symbol.asyncDispose]();
-  }
 }
 
 export async function measureCThroughput(m: Mechanism, s: ThroughputSettings): Promise<ThroughputRow> {

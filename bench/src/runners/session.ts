@@ -1,0 +1,38 @@
+// One measured pairing: open the mechanism's transport (or its Node built-in baseline), start the peer
+// process on its CPU with a bench role, pin this process, run the body, and release everything.
+import { placementCpus, spawnPeer, type Channel, type Placement, type PeerProcess } from '@ipc-compare/core';
+import type { Mechanism } from '../mechanisms.js';
+import type { Path } from '../roles.js';
+import { withPinnedSelf } from './pin.js';
+
+export interface Session {
+  channel: Channel;
+  peer: PeerProcess;
+  cpus: { parent: number | null; child: number | null };
+}
+
+export async function withSession<T>(
+  m: Mechanism,
+  impl: 'ts' | 'node',
+  role: { name: 'pong' | 'receiver'; size: number; path: Path },
+  placement: Placement,
+  body: (s: Session) => Promise<T>,
+): Promise<T> {
+  const cpus = placementCpus(placement);
+  const transport = impl === 'node' ? m.nodeBaseline!.transport : m.transport;
+  const opened = await transport.open(impl === 'node' ? undefined : m.openOptions);
+  const peer = await spawnPeer(
+    opened,
+    { module: '@ipc-compare/bench/roles', name: role.name, args: { size: role.size, path: role.path } },
+    { cpus: cpus.child === null ? null : [cpus.child] },
+  ).catch(async (err: unknown) => {
+    await opened.channel.close();
+    throw err;
+  });
+  try {
+    return await withPinnedSelf(cpus.parent, () => body({ channel: opened.channel, peer, cpus }));
+  } finally {
+    await opened.channel.close();
+    await peer[Symbol.asyncDispose]();
+  }
+}
