@@ -6,9 +6,11 @@
         "src/addon.cc",
         "src/errors.cc",
         "src/fd.cc",
+        "src/fifo.cc",
         "src/pipe.cc",
         "src/poller.cc",
-        "src/process.cc"
+        "src/process.cc",
+        "src/socket.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -13,7 +13,8 @@ export type IpcErrorCode =
   | 'ERR_FRAME_TOO_LARGE'
   | 'ERR_UNEXPECTED_EOF'
   | 'ERR_PEER_FAILED'
-  | 'ERR_PEER_TIMEOUT';
+  | 'ERR_PEER_TIMEOUT'
+  | 'ERR_NOT_FIFO';
 
 export interface CodedError extends Error {
   code: string;

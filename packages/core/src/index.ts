@@ -16,6 +16,7 @@ export {
   type OwnedEnds,
 } from './inherited.js';
 export { NodeStreamChannel, type NodeStreamChannelOptions } from './node-stream-channel.js';
+export { DeferredChannel, type DeferredChannelOptions } from './deferred-channel.js';
 export {
   DEFAULT_MAX_FRAME,
   FRAME_HEADER_BYTES,

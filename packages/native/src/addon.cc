@@ -6,9 +6,11 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ipc::InitErrors(env, exports);
   ipc::InitFd(env, exports);
+  ipc::InitFifo(env, exports);
   ipc::InitPipe(env, exports);
   ipc::InitPoller(env, exports);
   ipc::InitProcess(env, exports);
+  ipc::InitSocket(env, exports);
   return exports;
 }
 }  // namespace

@@ -24,6 +24,26 @@ export interface FdStat {
   size: number;
 }
 
+/** A socket address. A unix `path` starting with "\0" is a Linux abstract name. */
+export type SockAddr =
+  | { family: 'inet' | 'inet6'; address: string; port: number }
+  | { family: 'unix'; path: string };
+
+export type SocketDomain = 'inet' | 'inet6' | 'unix';
+export type SocketType = 'stream' | 'dgram' | 'seqpacket';
+
+/** A FIFO open that waits for the partner on a thread of its own (never the libuv threadpool). */
+export interface FifoOpener {
+  /** Blocks this thread until the open completes; returns the fd (the callback then reports -1). */
+  wait(): number;
+  /** Releases a pending open (it reports ECANCELED). False if it had already completed. */
+  cancel(): boolean;
+}
+
+export interface FifoOpenerConstructor {
+  new (path: string, flags: number, callback: (err: ErrnoException | null, fd: number) => void): FifoOpener;
+}
+
 export interface NativeConstants {
   F_GETFL: number;
   F_SETFL: number;
@@ -49,6 +69,20 @@ export interface NativeConstants {
   UV_READABLE: number;
   UV_WRITABLE: number;
   UV_DISCONNECT: number;
+  SOL_SOCKET: number;
+  SO_REUSEADDR: number;
+  SO_SNDBUF: number;
+  SO_RCVBUF: number;
+  SO_ERROR: number;
+  SO_TYPE: number;
+  IPPROTO_TCP: number;
+  TCP_NODELAY: number;
+  SHUT_RD: number;
+  SHUT_WR: number;
+  SHUT_RDWR: number;
+  SOMAXCONN: number;
+  /** sizeof(sockaddr_un.sun_path): 108 on Linux. */
+  UNIX_PATH_MAX: number;
 }
 
 /** Readiness watcher on the event loop (libuv uv_poll_t). Switches the fd to O_NONBLOCK. */
@@ -95,6 +129,18 @@ interface Addon {
   gettid(): number;
   setParentDeathSignal(signal: number): boolean;
   Poller: PollerConstructor;
+  mkfifo(path: string, mode?: number): void;
+  FifoOpener: FifoOpenerConstructor;
+  socket(domain: SocketDomain, type: SocketType, nonblock?: boolean): number;
+  bind(fd: number, addr: SockAddr): void;
+  listen(fd: number, backlog?: number): void;
+  accept(fd: number, nonblock?: boolean): number;
+  connect(fd: number, addr: SockAddr): number;
+  getsockname(fd: number): SockAddr;
+  getpeername(fd: number): SockAddr;
+  setsockopt(fd: number, level: number, name: number, value: number): void;
+  getsockopt(fd: number, level: number, name: number): number;
+  shutdown(fd: number, how: number): void;
   constants: NativeConstants;
 }
 
@@ -143,6 +189,29 @@ export const gettid: Addon['gettid'] = addon.gettid;
 /** prctl(PR_SET_PDEATHSIG): get `signal` when the parent exits. True if the parent is already gone. */
 export const setParentDeathSignal: Addon['setParentDeathSignal'] = addon.setParentDeathSignal;
 export const constants: Readonly<NativeConstants> = Object.freeze({ ...addon.constants });
+
+// ---- fifo.cc ---------------------------------------------------------------------------------------
+
+/** mkfifo(3): creates a FIFO; EEXIST if the name is taken (never reuses a name). Default mode 0600. */
+export const mkfifo: Addon['mkfifo'] = addon.mkfifo;
+export const FifoOpener: FifoOpenerConstructor = addon.FifoOpener;
+
+// ---- socket.cc -------------------------------------------------------------------------------------
+
+/** socket(2), close-on-exec; `nonblock` adds SOCK_NONBLOCK. */
+export const socket: Addon['socket'] = addon.socket;
+/** bind(2). A unix path too long for sun_path fails with ENAMETOOLONG before the syscall. */
+export const bind: Addon['bind'] = addon.bind;
+export const listen: Addon['listen'] = addon.listen;
+/** accept4(2), close-on-exec; -1 if non-blocking and nobody is waiting. */
+export const accept: Addon['accept'] = addon.accept;
+/** connect(2); -1 if a non-blocking connect is in progress (wait for writable, then check SO_ERROR). */
+export const connect: Addon['connect'] = addon.connect;
+export const getsockname: Addon['getsockname'] = addon.getsockname;
+export const getpeername: Addon['getpeername'] = addon.getpeername;
+export const setsockopt: Addon['setsockopt'] = addon.setsockopt;
+export const getsockopt: Addon['getsockopt'] = addon.getsockopt;
+export const shutdown: Addon['shutdown'] = addon.shutdown;
 
 // ---- small typed helpers over fcntl ----------------------------------------------------------------
 

@@ -1,0 +1,120 @@
+// A Channel whose kernel object is still being connected (a FIFO waiting for its partner, a socket
+// still connecting). Calls made before it is ready wait for it: async ones on the promise, blocking
+// ones by blocking (`waitSync`), as the underlying syscalls would.
+import { assertBytes, ipcError } from './errors.js';
+import type { Channel, RecvOptions, SendOptions } from './types.js';
+
+export interface DeferredChannelOptions {
+  transport: string;
+  ready: Promise<Channel>;
+  /** Blocks until the channel exists and returns it (the blocking path cannot await). */
+  waitSync: () => Channel;
+  /** Abandons a connection still in progress (close() before ready). */
+  cancel: () => void;
+}
+
+export class DeferredChannel implements Channel {
+  readonly transport: string;
+  readonly #ready: Promise<Channel>;
+  readonly #waitSync: () => Channel;
+  readonly #cancel: () => void;
+  #channel: Channel | null = null;
+  #closed = false;
+
+  constructor(o: DeferredChannelOptions) {
+    this.transport = o.transport;
+    this.#waitSync = o.waitSync;
+    this.#cancel = o.cancel;
+    this.#ready = o.ready.then(
+      async (ch) => {
+        if (this.#closed) {
+          await ch.close();
+          throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed before it was connected`);
+        }
+        this.#channel = ch;
+        return ch;
+      },
+      (err: unknown) => {
+        throw this.#closed ? ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`) : err;
+      },
+    );
+    this.#ready.catch(() => {}); // reported through the calls that wait on it
+  }
+
+  /** Resolves once connected; rejects if connecting failed or was cancelled. */
+  get ready(): Promise<void> {
+    return this.#ready.then(() => undefined);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(data: Uint8Array, opts?: SendOptions): Promise<void> {
+    if (this.#channel) return this.#channel.send(data, opts);
+    try {
+      assertBytes(data); // bad arguments fail now, not once a peer turns up
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#whenReady().then((ch) => ch.send(data, opts));
+  }
+
+  sendv(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
+    try {
+      for (const c of chunks) assertBytes(c, 'chunk');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const go = (ch: Channel) => (ch.sendv ? ch.sendv(chunks, opts) : ch.send(Buffer.concat(chunks), opts));
+    if (this.#channel) return go(this.#channel);
+    return this.#whenReady().then(go);
+  }
+
+  recv(opts?: RecvOptions): Promise<Uint8Array | null> {
+    if (this.#channel) return this.#channel.recv(opts);
+    return this.#whenReady().then((ch) => ch.recv(opts));
+  }
+
+  end(): Promise<void> {
+    return this.#whenReady().then((ch) => ch.end?.());
+  }
+
+  sendSync(data: Uint8Array): void {
+    assertBytes(data);
+    this.#sync().sendSync!(data);
+  }
+
+  sendvSync(chunks: readonly Uint8Array[]): void {
+    const ch = this.#sync();
+    if (ch.sendvSync) ch.sendvSync(chunks);
+    else ch.sendSync!(Buffer.concat(chunks));
+  }
+
+  recvSync(into: Uint8Array): number | null {
+    return this.#sync().recvSync!(into);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#channel) return this.#channel.close();
+    this.#cancel();
+    await this.#ready.catch(() => {});
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #whenReady(): Promise<Channel> {
+    if (this.#closed) return Promise.reject(ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`));
+    return this.#ready;
+  }
+
+  #sync(): Channel {
+    if (this.#closed) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`);
+    this.#channel ??= this.#waitSync();
+    return this.#channel;
+  }
+}

@@ -1,0 +1,8 @@
+// @ipc-compare/fifo: named pipes between unrelated processes.
+import { fifoTransport } from './transport.js';
+
+export { FIFO_MODULE, fifoSemantics, fifoTransport, type FifoOpenOptions, type FifoParams } from './transport.js';
+export { openFifo, openFifoNow, startFifoOpen, type FifoSide, type OpenFifoOptions, type PendingFifoOpen } from './open.js';
+
+/** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
+export const transports = { fifo: fifoTransport };

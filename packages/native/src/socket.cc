@@ -1,0 +1,248 @@
+// BSD sockets, written once for AF_INET, AF_INET6 and AF_UNIX: what node:net and node:dgram do not
+// expose (blocking sockets, AF_UNIX datagram/seqpacket, socket options) for the transports' blocking
+// paths and the kinds Node lacks. Data moves with fd.cc's read/write on stream sockets.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include "errors.h"
+#include "exports.h"
+
+namespace ipc {
+namespace {
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& msg) {
+  Napi::TypeError e = Napi::TypeError::New(env, msg);
+  e.Value().Set("code", "ERR_INVALID_ARG_TYPE");
+  throw e;
+}
+
+int Domain(Napi::Env env, const std::string& s) {
+  if (s == "inet") return AF_INET;
+  if (s == "inet6") return AF_INET6;
+  if (s == "unix") return AF_UNIX;
+  ThrowType(env, "domain must be 'inet', 'inet6' or 'unix'");
+}
+
+int Type(Napi::Env env, const std::string& s) {
+  if (s == "stream") return SOCK_STREAM;
+  if (s == "dgram") return SOCK_DGRAM;
+  if (s == "seqpacket") return SOCK_SEQPACKET;
+  ThrowType(env, "type must be 'stream', 'dgram' or 'seqpacket'");
+}
+
+// A JS address { family: 'inet'|'inet6', address, port } or { family: 'unix', path } as a sockaddr.
+// A unix path starting with "\0" is a Linux abstract name. Too long a path is ENAMETOOLONG, before
+// any syscall (the kernel would otherwise silently truncate in some APIs).
+socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::string* pathOut, const char* syscall) {
+  if (!v.IsObject()) ThrowType(env, "address must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Value fam = o.Get("family");
+  if (!fam.IsString()) ThrowType(env, "address.family must be a string");
+  std::string family = fam.As<Napi::String>().Utf8Value();
+  memset(ss, 0, sizeof *ss);
+  if (family == "unix") {
+    Napi::Value p = o.Get("path");
+    if (!p.IsString()) ThrowType(env, "address.path must be a string");
+    std::string path = p.As<Napi::String>().Utf8Value();
+    auto* sun = reinterpret_cast<sockaddr_un*>(ss);
+    bool abstract = !path.empty() && path[0] == '\0';
+    // A path needs its terminating NUL inside sun_path; an abstract name does not.
+    size_t max = abstract ? sizeof sun->sun_path : sizeof sun->sun_path - 1;
+    if (path.empty() || path.size() > max) {
+      Napi::Error e = ErrnoError(env, path.empty() ? EINVAL : ENAMETOOLONG, syscall, path.c_str());
+      e.Value().Set("maxLength", static_cast<double>(max));
+      throw e;
+    }
+    sun->sun_family = AF_UNIX;
+    memcpy(sun->sun_path, path.data(), path.size());
+    *pathOut = path;
+    return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
+  }
+  Napi::Value a = o.Get("address");
+  Napi::Value port = o.Get("port");
+  if (!a.IsString() || !port.IsNumber()) ThrowType(env, "address.address must be a string and address.port a number");
+  int p = port.As<Napi::Number>().Int32Value();
+  if (p < 0 || p > 65535) {
+    Napi::RangeError e = Napi::RangeError::New(env, "port must be in 0..65535");
+    e.Value().Set("code", "ERR_SOCKET_BAD_PORT");
+    throw e;
+  }
+  std::string addr = a.As<Napi::String>().Utf8Value();
+  if (family == "inet") {
+    auto* sin = reinterpret_cast<sockaddr_in*>(ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(static_cast<uint16_t>(p));
+    if (inet_pton(AF_INET, addr.c_str(), &sin->sin_addr) != 1) ThrowType(env, "invalid IPv4 address: " + addr);
+    return sizeof *sin;
+  }
+  if (family == "inet6") {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(static_cast<uint16_t>(p));
+    if (inet_pton(AF_INET6, addr.c_str(), &sin6->sin6_addr) != 1) ThrowType(env, "invalid IPv6 address: " + addr);
+    return sizeof *sin6;
+  }
+  ThrowType(env, "address.family must be 'inet', 'inet6' or 'unix'");
+}
+
+Napi::Value FromSockaddr(Napi::Env env, const sockaddr_storage& ss, socklen_t len) {
+  Napi::Object o = Napi::Object::New(env);
+  char buf[INET6_ADDRSTRLEN];
+  if (ss.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    o.Set("family", "inet");
+    o.Set("address", inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf));
+    o.Set("port", ntohs(sin->sin_port));
+  } else if (ss.ss_family == AF_INET6) {
+    auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    o.Set("family", "inet6");
+    o.Set("address", inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf));
+    o.Set("port", ntohs(sin6->sin6_port));
+  } else if (ss.ss_family == AF_UNIX) {
+    auto* sun = reinterpret_cast<const sockaddr_un*>(&ss);
+    size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+    if (n > 0 && sun->sun_path[0] != '\0') n = strnlen(sun->sun_path, n);  // path: up to its NUL
+    o.Set("family", "unix");
+    o.Set("path", Napi::String::New(env, sun->sun_path, n));  // abstract names keep their leading "\0"
+  } else {
+    o.Set("family", "unknown");
+  }
+  return o;
+}
+
+// socket(domain, type, nonblock?) -> fd, always close-on-exec.
+Napi::Value Socket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) ThrowType(env, "socket(domain: string, type: string)");
+  int domain = Domain(env, info[0].As<Napi::String>().Utf8Value());
+  int type = Type(env, info[1].As<Napi::String>().Utf8Value()) | SOCK_CLOEXEC;
+  if (info.Length() > 2 && info[2].ToBoolean()) type |= SOCK_NONBLOCK;
+  int fd = socket(domain, type, 0);
+  if (fd < 0) ThrowErrno(env, "socket");
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value Bind(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  sockaddr_storage ss;
+  std::string path;
+  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &path, "bind");
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) ThrowErrno(info.Env(), "bind", path.empty() ? nullptr : path.c_str());
+  return info.Env().Undefined();
+}
+
+Napi::Value Listen(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  int backlog = info.Length() > 1 ? ArgInt(info, 1, "backlog") : SOMAXCONN;
+  if (listen(fd, backlog) < 0) ThrowErrno(info.Env(), "listen");
+  return info.Env().Undefined();
+}
+
+// accept(fd, nonblock?) -> new fd (close-on-exec), or -1 if the listener is non-blocking and empty.
+Napi::Value Accept(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  int flags = SOCK_CLOEXEC | (info.Length() > 1 && info[1].ToBoolean() ? SOCK_NONBLOCK : 0);
+  int c;
+  do c = accept4(fd, nullptr, nullptr, flags); while (c < 0 && errno == EINTR);
+  if (c < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    ThrowErrno(info.Env(), "accept");
+  }
+  return Napi::Number::New(info.Env(), c);
+}
+
+// connect(fd, address) -> 0 when connected, -1 when a non-blocking connect is in progress (wait for
+// writability, then read SO_ERROR).
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  sockaddr_storage ss;
+  std::string path;
+  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &path, "connect");
+  int r;
+  do r = connect(fd, reinterpret_cast<sockaddr*>(&ss), len); while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    if (errno == EINPROGRESS) return Napi::Number::New(info.Env(), -1);
+    ThrowErrno(info.Env(), "connect", path.empty() ? nullptr : path.c_str());
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
+Napi::Value GetSockName(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) ThrowErrno(info.Env(), "getsockname");
+  return FromSockaddr(info.Env(), ss, len);
+}
+
+Napi::Value GetPeerName(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) ThrowErrno(info.Env(), "getpeername");
+  return FromSockaddr(info.Env(), ss, len);
+}
+
+// setsockopt(fd, level, name, value) for integer options.
+Napi::Value SetSockOpt(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  int level = ArgInt(info, 1, "level"), name = ArgInt(info, 2, "name"), value = ArgInt(info, 3, "value");
+  if (setsockopt(fd, level, name, &value, sizeof value) < 0) ThrowErrno(info.Env(), "setsockopt");
+  return info.Env().Undefined();
+}
+
+Napi::Value GetSockOpt(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  int level = ArgInt(info, 1, "level"), name = ArgInt(info, 2, "name");
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (getsockopt(fd, level, name, &value, &len) < 0) ThrowErrno(info.Env(), "getsockopt");
+  return Napi::Number::New(info.Env(), value);
+}
+
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  int how = ArgInt(info, 1, "how");
+  if (shutdown(fd, how) < 0) ThrowErrno(info.Env(), "shutdown");
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitSocket(Napi::Env env, Napi::Object exports) {
+  exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
+  exports.Set("bind", Napi::Function::New(env, Bind, "bind"));
+  exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
+  exports.Set("accept", Napi::Function::New(env, Accept, "accept"));
+  exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
+  exports.Set("getsockname", Napi::Function::New(env, GetSockName, "getsockname"));
+  exports.Set("getpeername", Napi::Function::New(env, GetPeerName, "getpeername"));
+  exports.Set("setsockopt", Napi::Function::New(env, SetSockOpt, "setsockopt"));
+  exports.Set("getsockopt", Napi::Function::New(env, GetSockOpt, "getsockopt"));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  Napi::Object c = exports.Get("constants").As<Napi::Object>();
+  c.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));
+  c.Set("SO_REUSEADDR", static_cast<int>(SO_REUSEADDR));
+  c.Set("SO_SNDBUF", static_cast<int>(SO_SNDBUF));
+  c.Set("SO_RCVBUF", static_cast<int>(SO_RCVBUF));
+  c.Set("SO_ERROR", static_cast<int>(SO_ERROR));
+  c.Set("SO_TYPE", static_cast<int>(SO_TYPE));
+  c.Set("IPPROTO_TCP", static_cast<int>(IPPROTO_TCP));
+  c.Set("TCP_NODELAY", static_cast<int>(TCP_NODELAY));
+  c.Set("SHUT_RD", static_cast<int>(SHUT_RD));
+  c.Set("SHUT_WR", static_cast<int>(SHUT_WR));
+  c.Set("SHUT_RDWR", static_cast<int>(SHUT_RDWR));
+  c.Set("SOMAXCONN", static_cast<int>(SOMAXCONN));
+  c.Set("UNIX_PATH_MAX", static_cast<int>(sizeof(sockaddr_un::sun_path)));
+}
+
+}  // namespace ipc
