@@ -32,17 +32,29 @@
 #define RX_MIN_BUF      65536
 
 static const char *prog = "bench";     /* argv[0], for messages */
+static const char *mech_name = "bench"; /* the mechanism, for temp names */
 static const char *role = "parent";    /* "child" after fork_peer */
+static unsigned opt_flags;              /* BENCH_OPT_* given to bench_init */
 static pid_t child_pid;                 /* in the parent, while the child lives */
 static cpu_set_t allowed_cpus;          /* affinity we started with */
 
+static void temp_cleanup(void);
+
 /* ------------------------------------------------------------------ errors */
+
+/* Leaves the setup phase: the child's death is no longer fatal by signal
+ * (run_parent sees it as EOF or EPIPE and reports the exit status). */
+static void end_setup_watch(void)
+{
+    signal(SIGCHLD, SIG_DFL);
+}
 
 /* A failing parent must not leave its child behind. */
 static void kill_child(void)
 {
     if (child_pid <= 0)
         return;
+    end_setup_watch();          /* the death we cause is not news */
     kill(child_pid, SIGKILL);
     waitpid(child_pid, NULL, 0);
     child_pid = 0;
@@ -54,6 +66,7 @@ _Noreturn void die(const char *what)
 
     fprintf(stderr, "%s (%s): %s: %s\n", prog, role, what, strerror(err));
     kill_child();
+    temp_cleanup();
     exit(1);
 }
 
@@ -67,6 +80,7 @@ _Noreturn void fatal(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     kill_child();
+    temp_cleanup();
     exit(1);
 }
 
@@ -83,17 +97,23 @@ static void *xmalloc(size_t n)
 
 static void usage(FILE *f)
 {
+    const char *extra = opt_flags & BENCH_OPT_NODELAY ? " [--nodelay 0|1]" : "";
+
     fprintf(f,
         "usage: %s latency    --size N --warmup-ms N --duration-ms N"
-        " [--cpu-parent C] [--cpu-child C]\n"
+        " [--cpu-parent C] [--cpu-child C]%s\n"
         "       %s throughput --size N --duration-ms N"
-        " [--cpu-parent C] [--cpu-child C]\n"
+        " [--cpu-parent C] [--cpu-child C]%s\n"
         "  --size N         bytes per message, 1..%d (throughput: at least %d)\n"
         "  --warmup-ms N    latency only: warm-up before timing, 0..%d ms\n"
         "  --duration-ms N  timed window, 1..%d ms\n"
         "  --cpu-parent C   pin the parent to CPU C (default: scheduler's choice)\n"
         "  --cpu-child C    pin the child to CPU C (default: scheduler's choice)\n",
-        prog, prog, MAX_SIZE, MIN_TP_SIZE, MAX_MS, MAX_MS);
+        prog, extra, prog, extra, MAX_SIZE, MIN_TP_SIZE, MAX_MS, MAX_MS);
+    if (opt_flags & BENCH_OPT_NODELAY)
+        fprintf(f,
+        "  --nodelay 0|1    TCP_NODELAY on both sockets (default 1; 0 leaves\n"
+        "                   Nagle's algorithm on)\n");
 }
 
 _Noreturn __attribute__((format(printf, 1, 2)))
@@ -144,6 +164,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     int64_t size = -1, warmup = -1, duration = -1;
 
     o->cpu_parent = o->cpu_child = -1;
+    o->nodelay = opt_flags & BENCH_OPT_NODELAY ? 1 : -1;
     if (argc < 2)
         usage_error("missing mode (latency or throughput)");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -170,7 +191,11 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->cpu_parent = parse_cpu(name, val);
         else if (strcmp(name, "--cpu-child") == 0)
             o->cpu_child = parse_cpu(name, val);
-        else
+        else if (strcmp(name, "--nodelay") == 0) {
+            if (o->nodelay < 0)
+                usage_error("--nodelay applies to TCP only");
+            o->nodelay = (int)parse_int(name, val, 0, 1);
+        } else
             usage_error("unknown option '%s'", name);
     }
 
@@ -188,6 +213,130 @@ static void parse_options(int argc, char **argv, struct options *o)
     o->size = (size_t)size;
     o->warmup_ms = warmup < 0 ? 0 : warmup;
     o->duration_ms = duration;
+}
+
+/* ------------------------------------------------------- temporary names */
+
+/*
+ * The state is plain static memory, so the signal handlers can reach it, and
+ * a name is counted only once its path is complete. Cleanup uses only
+ * async-signal-safe calls (getpid, unlink, rmdir) and ignores errors: on the
+ * way out, a name that was never created is no news.
+ */
+#define TEMP_MAX_NAMES 4
+
+static char temp_dir_path[PATH_MAX];            /* "" when there is none */
+static char temp_names[TEMP_MAX_NAMES][PATH_MAX];
+static volatile sig_atomic_t temp_count;
+static pid_t temp_owner;                        /* the process that made them */
+static const int temp_signals[] = { SIGHUP, SIGINT, SIGTERM };
+#define TEMP_NSIGNALS (sizeof temp_signals / sizeof *temp_signals)
+static struct sigaction temp_old[TEMP_NSIGNALS]; /* dispositions to restore */
+static int temp_caught[TEMP_NSIGNALS];          /* 1: we installed ours */
+
+static void temp_cleanup(void)
+{
+    if (temp_dir_path[0] == '\0' || getpid() != temp_owner)
+        return;                 /* nothing made, or we are the child */
+    for (int i = temp_count; i-- > 0;)
+        unlink(temp_names[i]);
+    rmdir(temp_dir_path);
+    temp_count = 0;
+    temp_dir_path[0] = '\0';
+}
+
+/* SIGHUP/SIGINT/SIGTERM while names exist: remove them, then die of the
+ * signal as we would have (SA_RESETHAND restored the default action). */
+static void temp_on_signal(int sig)
+{
+    temp_cleanup();
+    raise(sig);                 /* SA_NODEFER: delivered, and fatal, at once */
+}
+
+static void temp_signals_mask(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < TEMP_NSIGNALS; i++)
+        sigaddset(set, temp_signals[i]);
+}
+
+void temp_dir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[PATH_MAX];
+    struct sigaction sa;
+    sigset_t set, old;
+    int n;
+
+    if (temp_dir_path[0] != '\0')
+        fatal("temp_dir: there is one already");
+    if (base == NULL || *base == '\0')
+        base = "/tmp";
+    n = snprintf(tmpl, sizeof tmpl, "%s/ipc-bench-%s.XXXXXX", base, mech_name);
+    if (n < 0 || (size_t)n >= sizeof tmpl) {
+        errno = ENAMETOOLONG;
+        die(base);
+    }
+
+    /* Catch the signals first, so the directory never exists unguarded
+     * (unless the signal was ignored: then it cannot hurt us). */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = temp_on_signal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < TEMP_NSIGNALS; i++) {
+        if (sigaction(temp_signals[i], NULL, &temp_old[i]) < 0)
+            die("sigaction");
+        temp_caught[i] = temp_old[i].sa_handler != SIG_IGN;
+        if (temp_caught[i] && sigaction(temp_signals[i], &sa, NULL) < 0)
+            die("sigaction");
+    }
+
+    /* Made and recorded with the signals held: none can fall in between. */
+    temp_signals_mask(&set);
+    if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
+        die("sigprocmask");
+    if (mkdtemp(tmpl) == NULL)
+        die(base);              /* (mkdtemp makes it with mode 0700) */
+    temp_owner = getpid();
+    memcpy(temp_dir_path, tmpl, (size_t)n + 1);
+    if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+        die("sigprocmask");
+}
+
+const char *temp_path(const char *name)
+{
+    char *p;
+    int n;
+
+    if (temp_dir_path[0] == '\0')
+        fatal("temp_path: call temp_dir() first");
+    if (temp_count == TEMP_MAX_NAMES)
+        fatal("temp_path: more than %d names", TEMP_MAX_NAMES);
+    p = temp_names[temp_count];
+    n = snprintf(p, PATH_MAX, "%s/%s", temp_dir_path, name);
+    if (n < 0 || n >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        die(name);
+    }
+    temp_count++;               /* registered before it is created */
+    return p;
+}
+
+void temp_remove(void)
+{
+    if (temp_dir_path[0] == '\0' || getpid() != temp_owner)
+        return;
+    for (int i = temp_count; i-- > 0;)
+        if (unlink(temp_names[i]) < 0 && errno != ENOENT)
+            die(temp_names[i]);
+    if (rmdir(temp_dir_path) < 0)
+        die(temp_dir_path);
+    temp_count = 0;
+    temp_dir_path[0] = '\0';
+    for (size_t i = 0; i < TEMP_NSIGNALS; i++)
+        if (temp_caught[i] && sigaction(temp_signals[i], &temp_old[i], NULL) < 0)
+            die("sigaction");
 }
 
 /* --------------------------------------------------- clocks, CPUs, /proc */
@@ -611,11 +760,13 @@ static void receiver(const struct options *o, int rfd, int wfd)
 
 /* ------------------------------------------------------- the two processes */
 
-void bench_init(int argc, char **argv, const char *mechanism,
+void bench_init(int argc, char **argv, const char *mechanism, unsigned flags,
                 struct options *opt)
 {
     if (argc > 0 && argv[0] != NULL)
         prog = argv[0];
+    mech_name = mechanism;
+    opt_flags = flags;
     if (sched_getaffinity(0, sizeof allowed_cpus, &allowed_cpus) < 0)
         die("sched_getaffinity");
     parse_options(argc, argv, opt);
@@ -626,11 +777,47 @@ void bench_init(int argc, char **argv, const char *mechanism,
     patterns_init(opt->size);
 }
 
+/* Writes s on stderr with write(2) only: usable in a signal handler. */
+static void say(const char *s)
+{
+    size_t n = strlen(s);
+
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, s, n);
+
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* SIGCHLD during setup: the parent may be blocked waiting for the child
+ * (a FIFO's open, accept), which would then wait forever. Exiting from the
+ * handler has no race: a child that died before the parent started waiting
+ * has already run it. */
+static void child_died_in_setup(int sig)
+{
+    (void)sig;
+    say(prog);
+    say(" (parent): the child ended before the channel was set up\n");
+    temp_cleanup();
+    _exit(1);
+}
+
 pid_t fork_peer(const struct options *opt)
 {
     pid_t parent = getpid(), pid;
+    struct sigaction sa;
 
     pin_to_cpu(opt->cpu_parent);
+    /* Before fork: a child that dies at once must not be missed. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = child_died_in_setup;
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGCHLD, &sa, NULL) < 0)
+        die("sigaction");
     fflush(NULL);               /* nothing buffered may be written twice */
     pid = fork();
     if (pid < 0)
@@ -640,6 +827,7 @@ pid_t fork_peer(const struct options *opt)
         return pid;
     }
     role = "child";
+    end_setup_watch();          /* the child has no children */
     /* Die with the parent, however the parent dies. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         die("prctl");
@@ -678,11 +866,20 @@ static void reap_child(void)
         fatal("child exited with status %d", WEXITSTATUS(status));
 }
 
+/* The fields every line starts with; "nodelay" only where it applies. */
+static void print_head(const struct options *o, const char *mode)
+{
+    printf("{\"mechanism\":\"%s\",\"mode\":\"%s\",\"size\":%zu",
+           o->mechanism, mode, o->size);
+    if (o->nodelay >= 0)
+        printf(",\"nodelay\":%s", o->nodelay ? "true" : "false");
+}
+
 static void print_latency(const struct options *o, const struct samples *s,
                           const struct cpu_mark *cpu)
 {
-    printf("{\"mechanism\":\"%s\",\"mode\":\"latency\",\"size\":%zu,"
-           "\"samplesNs\":[", o->mechanism, o->size);
+    print_head(o, "latency");
+    printf(",\"samplesNs\":[");
     for (size_t i = 0; i < s->n; i++)
         printf(i ? ",%" PRIu64 : "%" PRIu64, s->v[i]);
     printf("],\"cpuNsParent\":%" PRIu64 ",\"cpuNsChild\":%" PRIu64 "}\n",
@@ -693,13 +890,13 @@ static void print_throughput(const struct options *o, uint64_t messages,
                              uint64_t elapsed, const struct cpu_mark *cpu,
                              const struct report *r)
 {
-    printf("{\"mechanism\":\"%s\",\"mode\":\"throughput\",\"size\":%zu,"
-           "\"messages\":%" PRIu64 ",\"bytes\":%" PRIu64
+    print_head(o, "throughput");
+    printf(",\"messages\":%" PRIu64 ",\"bytes\":%" PRIu64
            ",\"elapsedNs\":%" PRIu64 ",\"cpuNsParent\":%" PRIu64
            ",\"cpuNsChild\":%" PRIu64 ",\"received\":%" PRIu64
            ",\"lost\":%" PRIu64 ",\"reordered\":%" PRIu64
            ",\"corrupt\":%" PRIu64 "}\n",
-           o->mechanism, o->size, messages, messages * o->size, elapsed,
+           messages, messages * o->size, elapsed,
            cpu->parent, cpu->child, r->received, r->lost, r->reordered,
            r->corrupt);
 }
@@ -710,6 +907,10 @@ int run_parent(const struct options *opt, int rfd, int wfd)
     struct report r = { 0 };
     struct cpu_mark cpu;
     uint64_t messages = 0, elapsed = 0;
+
+    /* Setup is over: both ends are open, no name is needed any more. */
+    end_setup_watch();
+    temp_remove();
 
     if (opt->mode == MODE_LATENCY)
         ping(opt, rfd, wfd, &s, &cpu);

@@ -6,7 +6,7 @@
  * A mechanism program (pipe.c, ...) only creates its channel and forks:
  *
  *     struct options opt;
- *     bench_init(argc, argv, "pipe", &opt);
+ *     bench_init(argc, argv, "pipe", 0, &opt);
  *     ... create the channel ...
  *     if (fork_peer(&opt) == 0) {
  *         ... keep the child's ends ...
@@ -14,6 +14,13 @@
  *     }
  *     ... keep the parent's ends ...
  *     return run_parent(&opt, rfd, wfd);
+ *
+ * rfd and wfd may be the same descriptor (a socket); it is closed once.
+ *
+ * Between fork_peer() and run_parent() the parent is "setting up": it may
+ * block until the child opens or connects (a FIFO's open, accept). If the
+ * child dies meanwhile, the parent does not hang: it removes its temporary
+ * names (below) and exits 1.
  *
  * The wire protocol and the JSON output are specified in bench/PROTOCOL.md.
  */
@@ -34,10 +41,15 @@ struct options {
     int64_t duration_ms;
     int cpu_parent;         /* -1: let the scheduler choose */
     int cpu_child;
+    int nodelay;            /* --nodelay: 1 (default) or 0; -1 when the
+                               mechanism has no such option (not TCP) */
 };
 
+/* Flags for bench_init: which mechanism-specific options it accepts. */
+#define BENCH_OPT_NODELAY   1u      /* --nodelay 0|1, printed in the JSON */
+
 /* Parses the command line (exits 1 with usage on error), ignores SIGPIPE. */
-void bench_init(int argc, char **argv, const char *mechanism,
+void bench_init(int argc, char **argv, const char *mechanism, unsigned flags,
                 struct options *opt);
 
 /* Pins the parent, forks; the child pins itself. Returns 0 in the child. */
@@ -50,6 +62,22 @@ _Noreturn void run_child(const struct options *opt, int rfd, int wfd);
  * JSON line. Returns the process exit status (0). */
 int run_parent(const struct options *opt, int rfd, int wfd);
 
+/*
+ * Named mechanisms (FIFOs, UNIX socket paths) put their names in a private
+ * directory: temp_dir() makes it with mkdtemp (mode 0700) under $TMPDIR, or
+ * /tmp when that is unset or empty; temp_path("x") returns "<dir>/x" and
+ * registers it for removal (at most 4 names); temp_remove() unlinks the names
+ * and removes the directory, and is called by the parent as soon as both
+ * peers have their ends open (run_parent() calls it too, in case).
+ * Until then the parent removes them on every way out it can see: die(),
+ * fatal(), the child's death during setup, SIGINT, SIGTERM, SIGHUP. Only a
+ * SIGKILL of the parent during setup can leave them behind. The child never
+ * removes them.
+ */
+void temp_dir(void);
+const char *temp_path(const char *name);
+void temp_remove(void);
+
 /* Building blocks, usable by mechanisms that need them. */
 void pin_to_cpu(int cpu);                     /* no-op when cpu < 0 */
 uint64_t now_ns(void);                        /* CLOCK_MONOTONIC */
@@ -58,7 +86,7 @@ size_t read_full(int fd, void *buf, size_t n);       /* n, or 0 at EOF */
 void write_full(int fd, const void *buf, size_t n);
 
 /* Print "what: strerror(errno)" (die) or a message (fatal) on stderr, kill
- * the child if there is one, exit 1. */
+ * the child if there is one, remove the temporary names, exit 1. */
 _Noreturn void die(const char *what);
 _Noreturn void fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

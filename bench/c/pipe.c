@@ -29,7 +29,7 @@ int main(int argc, char **argv)
     int down[2];                /* parent -> child */
     int up[2];                  /* child -> parent */
 
-    bench_init(argc, argv, "pipe", &opt);
+    bench_init(argc, argv, "pipe", 0, &opt);
     if (pipe(down) < 0 || pipe(up) < 0)
         die("pipe");
 

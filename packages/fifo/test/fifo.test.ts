@@ -69,11 +69,15 @@ describe('open semantics', () => {
   it('opening for read blocks until a writer appears (a child doing a blocking open(2))', async () => {
     const path = fresh();
     mkfifo(path);
-    const child = run(['-e', `const t = Date.now(); require('fs').openSync(${JSON.stringify(path)}, 'r'); process.stdout.write(String(Date.now() - t))`]);
+    const child = run([
+      '-e',
+      `process.stdout.write('waiting '); const t = Date.now(); require('fs').openSync(${JSON.stringify(path)}, 'r'); process.stdout.write(String(Date.now() - t))`,
+    ]);
+    await new Promise((r) => child.child.stdout.once('data', r)); // the child is about to open
     await new Promise((r) => setTimeout(r, 300));
     const fd = await openFifo(path, 'write'); // the child's open can return now
     const { out } = await child.done;
-    expect(Number(out)).toBeGreaterThanOrEqual(250);
+    expect(Number(out.split(' ')[1])).toBeGreaterThanOrEqual(250);
     close(fd);
   });
 

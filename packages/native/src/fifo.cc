@@ -3,7 +3,8 @@
 // Opening a FIFO blocks until the other side opens it too (a reader waits for a writer and vice
 // versa). fs.open would do that wait on a libuv threadpool thread — four such waits and every fs call
 // of the process hangs. FifoOpener does it on a thread of its own instead, reports on the event loop,
-// and can be cancelled: it opens the counterpart itself, which releases the blocked open.
+// and can be cancelled: it opens the FIFO itself (O_RDWR, which counts as reader and writer and never
+// waits) and keeps that open until the thread is done, which releases the open whenever it happens.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,9 +95,11 @@ class FifoOpener : public Napi::ObjectWrap<FifoOpener> {
       done_ = true;
       fd_ = fd;
       err_ = err;
-      // cancel() only uses the O_PATH fd before done_, so it can go now.
+      // cancel() only uses these before done_, so they can go now.
       close(pathFd_);
       pathFd_ = -1;
+      if (partnerFd_ >= 0) close(partnerFd_);
+      partnerFd_ = -1;
     }
     cv_.notify_all();
     tsfn_.BlockingCall(this, [](Napi::Env env, Napi::Function cb, FifoOpener* self) {
@@ -135,15 +138,13 @@ class FifoOpener : public Napi::ObjectWrap<FifoOpener> {
 
   // cancel() -> true if a pending open was released (it then reports ECANCELED).
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (done_ || cancelled_) return Napi::Boolean::New(info.Env(), false);
-      cancelled_ = true;
-    }
-    // Become the partner for an instant: a reader waiting for a writer is released by a writer, and
-    // the other way round. Non-blocking, so this open itself never waits.
-    int partner = open(procPath_.c_str(), (flags_ == O_RDONLY ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
-    if (partner >= 0) close(partner);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (done_ || cancelled_) return Napi::Boolean::New(info.Env(), false);
+    cancelled_ = true;
+    // Become the partner: an O_RDWR open of a FIFO counts as a reader and a writer and never waits
+    // (Linux). Held until the thread is done, so its open returns whether it is already waiting or
+    // has not started yet.
+    partnerFd_ = open(procPath_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
     return Napi::Boolean::New(info.Env(), true);
   }
 
@@ -151,6 +152,7 @@ class FifoOpener : public Napi::ObjectWrap<FifoOpener> {
   std::string procPath_;
   int flags_ = O_RDONLY;
   int pathFd_ = -1;
+  int partnerFd_ = -1;
   Napi::ThreadSafeFunction tsfn_;
   std::mutex mu_;
   std::condition_variable cv_;
