@@ -101,14 +101,17 @@ static void usage(FILE *f)
 
     fprintf(f,
         "usage: %s latency    --size N --warmup-ms N --duration-ms N"
-        " [--cpu-parent C] [--cpu-child C]%s\n"
+        " [--cpu-parent C] [--cpu-child C] [--writes 1|2]%s\n"
         "       %s throughput --size N --duration-ms N"
         " [--cpu-parent C] [--cpu-child C]%s\n"
         "  --size N         bytes per message, 1..%d (throughput: at least %d)\n"
         "  --warmup-ms N    latency only: warm-up before timing, 0..%d ms\n"
         "  --duration-ms N  timed window, 1..%d ms\n"
         "  --cpu-parent C   pin the parent to CPU C (default: scheduler's choice)\n"
-        "  --cpu-child C    pin the child to CPU C (default: scheduler's choice)\n",
+        "  --cpu-child C    pin the child to CPU C (default: scheduler's choice)\n"
+        "  --writes 1|2     latency only: write() calls per message on both\n"
+        "                   sides (default 1); 2 writes the first half (rounded\n"
+        "                   up), then the rest; needs --size 2 or more\n",
         prog, extra, prog, extra, MAX_SIZE, MIN_TP_SIZE, MAX_MS, MAX_MS);
     if (opt_flags & BENCH_OPT_NODELAY)
         fprintf(f,
@@ -161,7 +164,7 @@ static int parse_cpu(const char *name, const char *s)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-    int64_t size = -1, warmup = -1, duration = -1;
+    int64_t size = -1, warmup = -1, duration = -1, writes = -1;
 
     o->cpu_parent = o->cpu_child = -1;
     o->nodelay = opt_flags & BENCH_OPT_NODELAY ? 1 : -1;
@@ -195,7 +198,9 @@ static void parse_options(int argc, char **argv, struct options *o)
             if (o->nodelay < 0)
                 usage_error("--nodelay applies to TCP only");
             o->nodelay = (int)parse_int(name, val, 0, 1);
-        } else
+        } else if (strcmp(name, "--writes") == 0)
+            writes = parse_int(name, val, 1, 2);
+        else
             usage_error("unknown option '%s'", name);
     }
 
@@ -210,7 +215,12 @@ static void parse_options(int argc, char **argv, struct options *o)
     if (o->mode == MODE_THROUGHPUT && size < MIN_TP_SIZE)
         usage_error("--size: throughput messages need at least %d bytes",
                     MIN_TP_SIZE);
+    if (o->mode == MODE_THROUGHPUT && writes >= 0)
+        usage_error("--writes applies to latency only");
+    if (writes == 2 && size < 2)
+        usage_error("--writes 2 splits a message in two: needs --size 2 or more");
     o->size = (size_t)size;
+    o->writes = writes < 0 ? 1 : (int)writes;
     o->warmup_ms = warmup < 0 ? 0 : warmup;
     o->duration_ms = duration;
 }
@@ -567,12 +577,27 @@ static void samples_push(struct samples *s, uint64_t x)
     s->v[s->n++] = x;
 }
 
+/* Sends one latency message as `writes` write() calls (each completed by
+ * write_full on a short write): 1 = the whole message; 2 = the first
+ * ceil(size/2) bytes, then the rest. Two small writes before the peer can
+ * answer are what Nagle's algorithm holds back (--writes 2 --nodelay 0). */
+static void send_latency(int wfd, const unsigned char *msg, size_t size,
+                         int writes)
+{
+    size_t first = writes == 2 ? size - size / 2 : size;
+
+    write_full(wfd, msg, first);
+    if (first < size)
+        write_full(wfd, msg + first, size - first);
+}
+
 /* Send one message, wait for the whole echo; spot-check it. */
-static void round_trip(int rfd, int wfd, unsigned char *reply, size_t size)
+static void round_trip(int rfd, int wfd, unsigned char *reply, size_t size,
+                       int writes)
 {
     const unsigned char *msg = pattern(0);
 
-    write_full(wfd, msg, size);
+    send_latency(wfd, msg, size, writes);
     if (read_full(rfd, reply, size) == 0)
         fatal("the child closed the channel");
     if (reply[0] != msg[0] || reply[size - 1] != msg[size - 1])
@@ -587,16 +612,16 @@ static void ping(const struct options *o, int rfd, int wfd,
     uint64_t warm_end, start, t0, t1;
     struct cpu_mark c0, c1;
 
-    round_trip(rfd, wfd, reply, o->size);
+    round_trip(rfd, wfd, reply, o->size, o->writes);
     warm_end = now_ns() + ms_to_ns(o->warmup_ms);
     while (now_ns() < warm_end)
-        round_trip(rfd, wfd, reply, o->size);
+        round_trip(rfd, wfd, reply, o->size, o->writes);
 
     c0 = cpu_mark();
     start = now_ns();
     do {
         t0 = now_ns();
-        round_trip(rfd, wfd, reply, o->size);
+        round_trip(rfd, wfd, reply, o->size, o->writes);
         t1 = now_ns();
         samples_push(s, t1 - t0);
     } while (t1 - start < ms_to_ns(o->duration_ms));
@@ -613,7 +638,7 @@ static void pong(const struct options *o, int rfd, int wfd)
     unsigned char *buf = xmalloc(o->size);
 
     while (read_full(rfd, buf, o->size) != 0)
-        write_full(wfd, buf, o->size);
+        send_latency(wfd, buf, o->size, o->writes);
     free(buf);
 }
 
@@ -866,13 +891,16 @@ static void reap_child(void)
         fatal("child exited with status %d", WEXITSTATUS(status));
 }
 
-/* The fields every line starts with; "nodelay" only where it applies. */
+/* The fields every line starts with; "nodelay" only where it applies,
+ * "writes" in latency mode only. */
 static void print_head(const struct options *o, const char *mode)
 {
     printf("{\"mechanism\":\"%s\",\"mode\":\"%s\",\"size\":%zu",
            o->mechanism, mode, o->size);
     if (o->nodelay >= 0)
         printf(",\"nodelay\":%s", o->nodelay ? "true" : "false");
+    if (o->mode == MODE_LATENCY)
+        printf(",\"writes\":%d", o->writes);
 }
 
 static void print_latency(const struct options *o, const struct samples *s,

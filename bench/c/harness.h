@@ -43,6 +43,9 @@ struct options {
     int cpu_child;
     int nodelay;            /* --nodelay: 1 (default) or 0; -1 when the
                                mechanism has no such option (not TCP) */
+    int writes;             /* --writes, latency only: write() calls per
+                               message on both sides, 1 (default) or 2;
+                               always 1 in throughput mode */
 };
 
 /* Flags for bench_init: which mechanism-specific options it accepts. */
