@@ -17,6 +17,7 @@ export {
 } from './inherited.js';
 export { NodeStreamChannel, type NodeStreamChannelOptions } from './node-stream-channel.js';
 export { DeferredChannel, type DeferredChannelOptions } from './deferred-channel.js';
+export { waitFd, type WaitFdOptions } from './wait-fd.js';
 export {
   DEFAULT_MAX_FRAME,
   FRAME_HEADER_BYTES,

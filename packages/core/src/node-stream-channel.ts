@@ -77,6 +77,23 @@ export class NodeStreamChannel implements Channel {
     return new Promise((resolve, reject) => this.#writable!.write(data, (err) => (err ? reject(err) : resolve())));
   }
 
+  /** Gather send: the chunks are corked together, so node:net hands them to the kernel in one writev. */
+  sendv(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
+    if (chunks.length === 0) return Promise.resolve();
+    const w = this.#writable;
+    try {
+      for (const c of chunks) assertBytes(c, 'chunk');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!w || chunks.length === 1) return this.send(chunks[0]!, opts);
+    w.cork();
+    for (let i = 0; i < chunks.length - 1; i++) void this.send(chunks[i]!, opts).catch(() => {});
+    const last = this.send(chunks[chunks.length - 1]!, opts);
+    process.nextTick(() => w.uncork());
+    return last;
+  }
+
   recv(opts?: RecvOptions): Promise<Uint8Array | null> {
     const chunk = this.#chunks.shift();
     if (chunk) {

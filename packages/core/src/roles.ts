@@ -109,4 +109,44 @@ const awaitEof: Role = async ({ channel }) => {
   }
 };
 
-export const roles: Record<string, Role> = { echo, sink, source, flood, drain, 'await-eof': awaitEof };
+/**
+ * Full duplex: sends `bytes` while receiving `bytes`, both at once, on the one channel. On a
+ * half-duplex object this cannot work; on a socket both directions move together.
+ */
+const duplex: Role = async ({ channel, args }) => {
+  const { bytes } = args as { bytes: number };
+  const chunk = Buffer.alloc(64 * 1024, 0x42);
+  const t0 = performance.now();
+  let firstByteMs = -1;
+  const receiving = (async () => {
+    let got = 0;
+    while (got < bytes) {
+      const c = await channel.recv();
+      if (c === null) break;
+      if (firstByteMs < 0) firstByteMs = performance.now() - t0;
+      got += c.byteLength;
+    }
+    return got;
+  })();
+  let sent = 0;
+  while (sent < bytes) {
+    const n = Math.min(chunk.length, bytes - sent);
+    await channel.send(chunk.subarray(0, n));
+    sent += n;
+  }
+  const sendDoneMs = performance.now() - t0;
+  return { sent, received: await receiving, firstByteMs, sendDoneMs };
+};
+
+/**
+ * Sends one message per entry of `sizes` (byte i of message k is k & 0xff), back to back, then waits
+ * for end of stream. Boundary probes read them on the other side.
+ */
+const burst: Role = async ({ channel, args }) => {
+  const { sizes } = args as { sizes: number[] };
+  for (let k = 0; k < sizes.length; k++) await channel.send(Buffer.alloc(sizes[k]!, k & 0xff));
+  for (;;) if ((await channel.recv()) === null) break;
+  return { sent: sizes.length };
+};
+
+export const roles: Record<string, Role> = { echo, sink, source, flood, drain, duplex, burst, 'await-eof': awaitEof };
