@@ -8,7 +8,7 @@ import { parseSize, profiles, type Profile, type Suite } from './plan.js';
 import { renderTable } from './report/table.js';
 import { runBenchmarks } from './run.js';
 
-const USAGE = `usage: ipc-compare bench [latency|throughput|all] [options]
+const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|all] [options]
 
   --mechanisms a,b      only these (known: ${mechanisms.map((m) => m.id).join(', ')})
   --sizes 64,4k,64k,1m  message sizes (bytes; k = KiB, m = MiB)
@@ -69,8 +69,9 @@ async function bench(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`one suite at a time (got ${positionals.join(' ')})`);
   const which = positionals[0] ?? 'all';
-  const suites: Suite[] = which === 'all' ? ['latency', 'throughput'] : which === 'latency' || which === 'throughput' ? [which] : [];
-  if (suites.length === 0) throw new UsageError(`unknown suite "${which}" (latency, throughput or all)`);
+  const suites: Suite[] =
+    which === 'all' ? ['latency', 'throughput', 'semantics'] : which === 'latency' || which === 'throughput' || which === 'semantics' ? [which] : [];
+  if (suites.length === 0) throw new UsageError(`unknown suite "${which}" (latency, throughput, semantics or all)`);
   if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');
   const base = profiles[values.quick ? 'quick' : values.full ? 'full' : 'default'];
   const duration = parseMs(values['duration-ms'], 'duration-ms');
@@ -94,7 +95,7 @@ async function bench(argv: string[]): Promise<number> {
     placements: parsePlacements(values.placement ?? 'same,split'),
     profile,
     ...(sizes ? { sizes: { latency: sizes, throughput: sizes } } : {}),
-    floors: !values['no-floors'],
+    floors: !values['no-floors'] && suites.some((s) => s !== 'semantics'),
     command: ['ipc-compare', 'bench', ...argv].join(' '),
   });
   const json = `${JSON.stringify(results, null, 2)}\n`;

@@ -1,7 +1,9 @@
 // The mechanisms the harness knows: the TypeScript transport, how to open it, which paths it has, and
 // the C baseline program (bench/c/build/<name>) that does the same thing.
 import type { Transport } from '@ipc-compare/core';
+import { fifoTransport } from '@ipc-compare/fifo';
 import { pipeTransport } from '@ipc-compare/pipe';
+import { tcpTransport } from '@ipc-compare/tcp';
 import { nodeNetPipeTransport } from './baselines/index.js';
 import type { Path } from './roles.js';
 
@@ -14,6 +16,14 @@ export interface Mechanism {
   paths: Path[];
   /** Name of the C baseline program, or null if there is none. */
   cBaseline: string | null;
+  /** Extra arguments for the C program (e.g. --nodelay 0). */
+  cArgs?: string[];
+  /** Latency: each message is sent as this many writes, on both sides (2 shows Nagle). Default 1. */
+  latencyWrites?: 1 | 2;
+  /** Only these suites (default: all). */
+  suites?: Array<'latency' | 'throughput' | 'semantics'>;
+  /** Latency sizes for this mechanism instead of the profile's. */
+  latencySizes?: number[];
   /** The same kernel object driven by Node's own API (async path), or null. */
   nodeBaseline: { transport: Transport; title: string } | null;
 }
@@ -26,6 +36,50 @@ export const mechanisms: readonly Mechanism[] = [
     paths: ['blocking', 'async'],
     cBaseline: 'pipe',
     nodeBaseline: { transport: nodeNetPipeTransport, title: 'node:net Socket over the same pipe(2) fds' },
+  },
+  {
+    id: 'fifo',
+    title: 'two FIFOs (mkfifo), opened by path',
+    transport: fifoTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'fifo',
+    nodeBaseline: null,
+  },
+  {
+    id: 'tcp',
+    title: 'TCP over 127.0.0.1, TCP_NODELAY (async path: node:net)',
+    transport: tcpTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'tcp',
+    nodeBaseline: null,
+  },
+  // Nagle's algorithm: only a message written in two parts shows it (write-write-read), so both rows
+  // split every message in two; they differ only in TCP_NODELAY.
+  {
+    id: 'tcp-2w',
+    title: 'TCP, each message written in two parts, TCP_NODELAY on',
+    transport: tcpTransport,
+    openOptions: { noDelay: true },
+    paths: ['blocking', 'async'],
+    cBaseline: 'tcp',
+    nodeBaseline: null,
+    cArgs: ['--nodelay', '1'],
+    latencyWrites: 2,
+    suites: ['latency'],
+    latencySizes: [64],
+  },
+  {
+    id: 'tcp-nagle-2w',
+    title: 'TCP, each message written in two parts, Nagle on (TCP_NODELAY off)',
+    transport: tcpTransport,
+    openOptions: { noDelay: false },
+    paths: ['blocking', 'async'],
+    cBaseline: 'tcp',
+    nodeBaseline: null,
+    cArgs: ['--nodelay', '0'],
+    latencyWrites: 2,
+    suites: ['latency'],
+    latencySizes: [64],
   },
 ];
 

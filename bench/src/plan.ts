@@ -4,7 +4,7 @@ import type { Mechanism } from './mechanisms.js';
 import type { Impl } from './results.js';
 import type { Path } from './roles.js';
 
-export type Suite = 'latency' | 'throughput';
+export type Suite = 'latency' | 'throughput' | 'semantics';
 
 export interface Profile {
   name: 'quick' | 'default' | 'full';
@@ -60,10 +60,14 @@ export interface PlannedRow {
 export function planRows(suites: Suite[], mechs: Mechanism[], placements: Placement[], profile: Profile, sizes?: { latency?: number[]; throughput?: number[] }): PlannedRow[] {
   const rows: PlannedRow[] = [];
   for (const suite of suites) {
+    if (suite === 'semantics') continue; // not rows of figures: see runBenchmarks
     const list = suite === 'latency' ? sizes?.latency ?? profile.latencySizes : sizes?.throughput ?? profile.throughputSizes;
     for (const mechanism of mechs) {
+      if (mechanism.suites && !mechanism.suites.includes(suite)) continue;
+      let mine = suite === 'latency' && !sizes?.latency ? (mechanism.latencySizes ?? list) : list;
+      if (suite === 'latency' && mechanism.latencyWrites === 2) mine = mine.filter((n) => n >= 2); // 1 byte cannot be split
       for (const placement of placements) {
-        for (const size of list) {
+        for (const size of mine) {
           if (mechanism.cBaseline) rows.push({ suite, mechanism, impl: 'c', path: 'blocking', placement, size });
           for (const path of mechanism.paths) rows.push({ suite, mechanism, impl: 'ts', path, placement, size });
           if (mechanism.nodeBaseline) rows.push({ suite, mechanism, impl: 'node', path: 'async', placement, size });

@@ -77,8 +77,25 @@ export interface Floor {
 }
 
 export interface RowError extends RowBase {
-  kind: 'latency' | 'throughput';
+  kind: 'latency' | 'throughput' | 'semantics';
   error: string;
+}
+
+/** One property of one transport: what the notes claim, what the probe saw, and how. */
+export interface PropertyCheck<T> {
+  claimed: T;
+  observed: T;
+  agrees: boolean;
+  /** A short account of the observation, e.g. "100 sends arrived as 7 reads". */
+  evidence: string;
+}
+
+export interface SemanticsRow {
+  mechanism: string;
+  boundaries: PropertyCheck<boolean>;
+  duplex: PropertyCheck<'full' | 'half'>;
+  reliable: PropertyCheck<boolean>;
+  reach: PropertyCheck<'related' | 'local' | 'network'>;
 }
 
 export interface Results {
@@ -102,6 +119,8 @@ export interface Results {
     floors: Floor[];
   };
   rows: Row[];
+  /** The semantics matrix (suite "semantics"). */
+  semantics: SemanticsRow[];
   errors: RowError[];
 }
 

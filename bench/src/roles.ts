@@ -8,6 +8,15 @@ export type Path = 'async' | 'blocking';
 export interface PongArgs {
   size: number;
   path: Path;
+  /** Send each reply as this many writes (PROTOCOL.md, latency). */
+  writes?: 1 | 2;
+}
+
+/** The parts a message is written in: whole, or first ⌈size/2⌉ bytes then the rest. */
+export function splitForWrites(msg: Uint8Array, writes: 1 | 2 | undefined): Uint8Array[] {
+  if (writes !== 2) return [msg];
+  const half = msg.byteLength - Math.floor(msg.byteLength / 2);
+  return [msg.subarray(0, half), msg.subarray(half)];
 }
 
 export interface ReceiverArgs {
@@ -17,25 +26,26 @@ export interface ReceiverArgs {
 
 /** Echoes every `size`-byte message (reassembled from a stream) until end of stream. */
 const pong: Role = async ({ channel, args }) => {
-  const { size, path } = args as PongArgs;
+  const { size, path, writes } = args as PongArgs;
   let count = 0;
   if (path === 'blocking') {
     const buf = Buffer.allocUnsafe(size);
+    const parts = splitForWrites(buf, writes);
     for (;;) {
       let got = 0;
       while (got < size) {
-        const n = channel.recvSync!(buf.subarray(got));
+        const n = channel.recvSync!(got === 0 ? buf : buf.subarray(got));
         if (n === null) return { count };
         got += n;
       }
-      channel.sendSync!(buf);
+      for (const part of parts) channel.sendSync!(part);
       count++;
     }
   }
   for (;;) {
     const msg = await recvMessage(channel, size);
     if (msg === null) return { count };
-    await channel.send(msg);
+    for (const part of splitForWrites(msg, writes)) await channel.send(part);
     count++;
   }
 };

@@ -4,7 +4,8 @@ import type { Placement } from '@ipc-compare/core';
 import type { Mechanism } from './mechanisms.js';
 import { planRows, type Profile, type Suite } from './plan.js';
 import { Progress } from './progress.js';
-import { RESULTS_SCHEMA, machineInfo, type Results, type Row, type RowError } from './results.js';
+import { RESULTS_SCHEMA, machineInfo, type Results, type Row, type RowError, type SemanticsRow } from './results.js';
+import { probeSemantics } from './runners/semantics.js';
 import { measureFloors } from './runners/floors.js';
 import { measureCLatency, measureSampleOverhead, measureTsLatency } from './runners/latency.js';
 import { measureCThroughput, measureTsThroughput } from './runners/throughput.js';
@@ -47,7 +48,8 @@ export function applyRatios(rows: Row[]): void {
 
 export async function runBenchmarks(o: RunOptions): Promise<Results> {
   const plan = planRows(o.suites, o.mechanisms, o.placements, o.profile, o.sizes);
-  const progress = new Progress(plan.length + (o.floors ? 1 : 0), o.progress);
+  const probed = o.suites.includes('semantics') ? o.mechanisms.filter((m) => !m.suites || m.suites.includes('semantics')) : [];
+  const progress = new Progress(plan.length + probed.length + (o.floors ? 1 : 0), o.progress);
   const rows: Row[] = [];
   const errors: RowError[] = [];
   for (const p of plan) {
@@ -77,6 +79,16 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
     }
     progress.tick();
   }
+  const semantics: SemanticsRow[] = [];
+  for (const m of probed) {
+    progress.start(`semantics ${m.id}`);
+    try {
+      semantics.push(await probeSemantics(m));
+    } catch (err) {
+      errors.push({ kind: 'semantics', mechanism: m.id, impl: 'ts', path: 'async', placement: 'none', cpus: { parent: null, child: null }, size: 0, error: err instanceof Error ? err.message : String(err) });
+    }
+    progress.tick();
+  }
   let floors: Results['harness']['floors'] = [];
   let sampleOverheadNs: Results['harness']['sampleOverheadNs'] = null;
   if (o.floors) {
@@ -103,6 +115,7 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
     },
     harness: { sampleOverheadNs, floors },
     rows,
+    semantics,
     errors,
   };
 }

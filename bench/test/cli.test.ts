@@ -55,6 +55,47 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(split.cpus.parent).not.toBe(split.cpus.child);
   });
 
+  it('semantics: the matrix for pipe, FIFO and TCP is measured and agrees with the notes', async () => {
+    const r = await run(['bench', 'semantics', '--mechanisms', 'pipe,fifo,tcp', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as Results;
+    expect(res.errors).toEqual([]);
+    const byId = Object.fromEntries(res.semantics.map((s) => [s.mechanism, s]));
+    const seen = (id: string) => {
+      const s = byId[id]!;
+      return { boundaries: s.boundaries.observed, duplex: s.duplex.observed, reliable: s.reliable.observed, reach: s.reach.observed };
+    };
+    expect(seen('pipe')).toEqual({ boundaries: false, duplex: 'half', reliable: true, reach: 'related' });
+    expect(seen('fifo')).toEqual({ boundaries: false, duplex: 'half', reliable: true, reach: 'local' });
+    expect(seen('tcp')).toEqual({ boundaries: false, duplex: 'full', reliable: true, reach: 'network' });
+    for (const s of res.semantics) {
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach'] as const) {
+        expect(s[key].agrees).toBe(true);
+        expect(s[key].evidence.length).toBeGreaterThan(10);
+      }
+    }
+    expect(byId.pipe!.boundaries.evidence).toMatch(/^100 sends of 1…100 bytes arrived as \d+ reads?/);
+    expect(byId.pipe!.duplex.evidence).toMatch(/read only \(write → EBADF\)/);
+    expect(byId.tcp!.duplex.evidence).toMatch(/1 fd for the channel: socket:\[\d+\] both ways/);
+  });
+
+  it('FIFO and TCP rows, and Nagle made visible (write-write-read: TCP_NODELAY off is far slower)', async () => {
+    const r = await run(['bench', 'all', '--mechanisms', 'fifo,tcp,tcp-2w,tcp-nagle-2w', '--sizes', '64', '--placement', 'same', '--duration-ms', '60', '--warmup-ms', '10', '--no-floors', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as Results;
+    expect(res.errors).toEqual([]);
+    const lat = res.rows.filter((x): x is LatencyRow => x.kind === 'latency');
+    for (const id of ['fifo', 'tcp']) {
+      expect(lat.filter((x) => x.mechanism === id).map((x) => `${x.impl}/${x.path}`).sort()).toEqual(['c/blocking', 'ts/async', 'ts/blocking']);
+      expect(res.rows.filter((x) => x.kind === 'throughput' && x.mechanism === id).every((x) => (x as ThroughputRow).verified)).toBe(true);
+    }
+    const p50 = (id: string, impl: string) => lat.find((x) => x.mechanism === id && x.impl === impl && x.path === 'blocking')!.p50;
+    // Nagle + delayed ACK: tens of ms against tens of µs; the ratio is not a matter of noise.
+    expect(p50('tcp-nagle-2w', 'c')).toBeGreaterThan(20 * p50('tcp-2w', 'c'));
+    expect(p50('tcp-nagle-2w', 'ts')).toBeGreaterThan(20 * p50('tcp-2w', 'ts'));
+    expect(res.rows.some((x) => x.mechanism.startsWith('tcp-') && x.kind === 'throughput')).toBe(false);
+  });
+
   it('prints JSON on --json and refuses bad arguments with usage (exit 2)', async () => {
     const j = await run(['bench', 'latency', '--sizes', '1', '--placement', 'none', '--duration-ms', '20', '--warmup-ms', '5', '--no-floors', '--json', '--out', out]);
     expect(j.code).toBe(0);

@@ -74,6 +74,21 @@ export function renderTable(res: Results): string {
       ),
     );
   }
+  if (res.semantics.length) {
+    out.push('', 'Semantics — observed across two processes, compared with the course notes (✓ agrees, ✗ differs)');
+    const cell = (p: { claimed: unknown; observed: unknown; agrees: boolean }) =>
+      p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
+    out.push(
+      table(
+        ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach'],
+        res.semantics.map((s) => [s.mechanism, cell(s.boundaries), cell(s.duplex), cell(s.reliable), cell(s.reach)]),
+        99,
+      ),
+    );
+    for (const s of res.semantics) {
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach'] as const) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
+    }
+  }
   if (res.harness.floors.length) {
     out.push('', 'In-process floors (mitata, this process)');
     out.push(table(['operation', 'mean', 'p50', 'p99'], res.harness.floors.map((f) => [f.name, formatNs(f.ns), formatNs(f.p50), formatNs(f.p99)]), 1));

@@ -36,6 +36,8 @@ export interface CRunOptions {
   durationMs: number;
   warmupMs?: number;
   cpus: { parent: number | null; child: number | null };
+  /** Mechanism-specific arguments (e.g. --nodelay 0, --writes 2). */
+  extra?: string[];
 }
 
 function args(mode: string, o: CRunOptions): string[] {
@@ -43,7 +45,7 @@ function args(mode: string, o: CRunOptions): string[] {
   if (o.warmupMs !== undefined) a.push('--warmup-ms', String(o.warmupMs));
   if (o.cpus.parent !== null) a.push('--cpu-parent', String(o.cpus.parent));
   if (o.cpus.child !== null) a.push('--cpu-child', String(o.cpus.child));
-  return a;
+  return [...a, ...(o.extra ?? [])];
 }
 
 function run<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {

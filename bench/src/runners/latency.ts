@@ -6,7 +6,7 @@ import { placementCpus, processCpuNs, type Channel, type Placement } from '@ipc-
 import type { Mechanism } from '../mechanisms.js';
 import { latencyPayload } from '../protocol.js';
 import type { LatencyRow } from '../results.js';
-import { recvMessage, type Path } from '../roles.js';
+import { recvMessage, splitForWrites, type Path } from '../roles.js';
 import { latencyStats } from '../stats.js';
 import { runCLatency } from './c-baseline.js';
 import { withSession } from './session.js';
@@ -26,10 +26,11 @@ function checkReply(reply: Uint8Array, msg: Uint8Array): void {
 }
 
 /** One round trip on the blocking path: send, then read until the whole echo is back. */
-function blockingRoundTrip(ch: Channel, msg: Uint8Array, reply: Uint8Array): () => void {
+function blockingRoundTrip(ch: Channel, msg: Uint8Array, reply: Uint8Array, writes: 1 | 2): () => void {
   const size = msg.length;
+  const parts = splitForWrites(msg, writes);
   return () => {
-    ch.sendSync!(msg);
+    for (const part of parts) ch.sendSync!(part);
     let got = 0;
     while (got < size) {
       const n = ch.recvSync!(got === 0 ? reply : reply.subarray(got));
@@ -40,9 +41,10 @@ function blockingRoundTrip(ch: Channel, msg: Uint8Array, reply: Uint8Array): () 
   };
 }
 
-function asyncRoundTrip(ch: Channel, msg: Uint8Array): () => Promise<void> {
+function asyncRoundTrip(ch: Channel, msg: Uint8Array, writes: 1 | 2): () => Promise<void> {
+  const parts = splitForWrites(msg, writes);
   return async () => {
-    await ch.send(msg);
+    for (const part of parts) await ch.send(part);
     const reply = await recvMessage(ch, msg.length);
     if (reply === null) throw new Error('peer closed the channel');
     checkReply(reply, msg);
@@ -65,7 +67,8 @@ async function timeWithTinybench(
   const cpuNow = () => cpuPids.reduce((sum, pid) => sum + processCpuNs(pid), 0);
   const bench = new Bench({
     time: s.durationMs,
-    iterations: 100,
+    // A floor on samples; slow rows (Nagle stalls ≈ 90 ms each) stop at the time budget instead.
+    iterations: 10,
     warmup: s.warmupMs > 0,
     warmupTime: s.warmupMs,
     warmupIterations: 10,
@@ -93,9 +96,10 @@ async function timeWithTinybench(
 
 /** A TypeScript row: this project's transport (impl 'ts') or the Node built-in baseline ('node'). */
 export function measureTsLatency(m: Mechanism, impl: 'ts' | 'node', path: Path, s: LatencySettings): Promise<LatencyRow> {
-  return withSession(m, impl, { name: 'pong', size: s.size, path }, s.placement, async ({ channel: ch, peer, cpus }) => {
+  const writes = m.latencyWrites ?? 1;
+  return withSession(m, impl, { name: 'pong', size: s.size, path, writes }, s.placement, async ({ channel: ch, peer, cpus }) => {
     const msg = latencyPayload(s.size);
-    const fn = path === 'blocking' ? blockingRoundTrip(ch, msg, Buffer.allocUnsafe(s.size)) : asyncRoundTrip(ch, msg);
+    const fn = path === 'blocking' ? blockingRoundTrip(ch, msg, Buffer.allocUnsafe(s.size), writes) : asyncRoundTrip(ch, msg, writes);
     await fn(); // the first round trip (page faults, lazy init) is discarded
     const { samplesNs, cpuNs } = await timeWithTinybench(fn, path, s, [process.pid, peer.pid]);
     await ch.close();
@@ -120,7 +124,8 @@ export function measureTsLatency(m: Mechanism, impl: 'ts' | 'node', path: Path, 
 
 export async function measureCLatency(m: Mechanism, s: LatencySettings): Promise<LatencyRow> {
   const cpus = placementCpus(s.placement);
-  const out = await runCLatency(m.cBaseline!, { size: s.size, warmupMs: s.warmupMs, durationMs: s.durationMs, cpus });
+  const extra = [...(m.cArgs ?? []), ...(m.latencyWrites === 2 ? ['--writes', '2'] : [])];
+  const out = await runCLatency(m.cBaseline!, { size: s.size, warmupMs: s.warmupMs, durationMs: s.durationMs, cpus, extra });
   const stats = latencyStats(out.samplesNs);
   return {
     kind: 'latency',

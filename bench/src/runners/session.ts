@@ -14,7 +14,7 @@ export interface Session {
 export async function withSession<T>(
   m: Mechanism,
   impl: 'ts' | 'node',
-  role: { name: 'pong' | 'receiver'; size: number; path: Path },
+  role: { name: 'pong' | 'receiver'; size: number; path: Path; writes?: 1 | 2 },
   placement: Placement,
   body: (s: Session) => Promise<T>,
 ): Promise<T> {
@@ -23,7 +23,7 @@ export async function withSession<T>(
   const opened = await transport.open(impl === 'node' ? undefined : m.openOptions);
   const peer = await spawnPeer(
     opened,
-    { module: '@ipc-compare/bench/roles', name: role.name, args: { size: role.size, path: role.path } },
+    { module: '@ipc-compare/bench/roles', name: role.name, args: { size: role.size, path: role.path, writes: role.writes ?? 1 } },
     { cpus: cpus.child === null ? null : [cpus.child] },
   ).catch(async (err: unknown) => {
     await opened.channel.close();

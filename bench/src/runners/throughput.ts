@@ -117,6 +117,6 @@ export function measureTsThroughput(m: Mechanism, impl: 'ts' | 'node', path: Pat
 
 export async function measureCThroughput(m: Mechanism, s: ThroughputSettings): Promise<ThroughputRow> {
   const cpus = placementCpus(s.placement);
-  const out = await runCThroughput(m.cBaseline!, { size: s.size, durationMs: s.durationMs, cpus });
+  const out = await runCThroughput(m.cBaseline!, { size: s.size, durationMs: s.durationMs, cpus, extra: m.cArgs ?? [] });
   return row(m, 'c', 'blocking', s, cpus, { ...out, cpuNs: out.cpuNsParent + out.cpuNsChild });
 }

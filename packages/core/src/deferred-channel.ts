@@ -103,6 +103,10 @@ export class DeferredChannel implements Channel {
     await this.#ready.catch(() => {});
   }
 
+  fds(): number[] {
+    return this.#channel?.fds?.() ?? [];
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

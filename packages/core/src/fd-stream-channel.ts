@@ -316,6 +316,10 @@ export class FdStreamChannel implements Channel {
     return this.close();
   }
 
+  fds(): number[] {
+    return [...new Set([this.#readFd, this.#writeFd])].filter((f): f is OwnedFd => f !== null && !f.closed).map((f) => f.fd);
+  }
+
   // ---- internals: mode ----------------------------------------------------------------------------
 
   #enterMode(mode: Mode): void {

@@ -217,6 +217,10 @@ export class FramedChannel implements Channel {
     return this.close();
   }
 
+  fds(): number[] {
+    return this.inner.fds?.() ?? [];
+  }
+
   #needSync(): Channel {
     if (!this.inner.sendSync || !this.inner.recvSync) {
       throw ipcError('ERR_INVALID_ARG_VALUE', `${this.inner.transport} has no blocking path`);

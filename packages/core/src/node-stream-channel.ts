@@ -140,6 +140,12 @@ export class NodeStreamChannel implements Channel {
     this.#onClose?.();
   }
 
+  fds(): number[] {
+    // libuv's handle knows the fd (net.Socket keeps it in _handle.fd); there is no public accessor.
+    const fdOf = (s: unknown) => (s as { _handle?: { fd?: number } } | null)?._handle?.fd;
+    return [...new Set([fdOf(this.#readable), fdOf(this.#writable)])].filter((fd): fd is number => typeof fd === 'number' && fd >= 0);
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

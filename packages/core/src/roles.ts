@@ -37,6 +37,9 @@ const echo: Role = async ({ channel, args }) => {
 interface CountArgs {
   count: number;
   maxMessage?: number;
+  /** A deliberately slow receiver: pause `pauseMs` after every `pauseEvery` messages. */
+  pauseEvery?: number;
+  pauseMs?: number;
 }
 
 function messages(ctx: RoleContext) {
@@ -45,9 +48,10 @@ function messages(ctx: RoleContext) {
 
 /** Receives test messages 0..count-1 (or until end of stream) and checks each one. */
 const sink: Role = async (ctx) => {
-  const { count, maxMessage } = ctx.args as CountArgs;
+  const { count, maxMessage, pauseEvery, pauseMs } = ctx.args as CountArgs;
   const ch = messages(ctx);
   let received = 0;
+  let paused = 0;
   let bytes = 0;
   const errors: string[] = [];
   while (received < count) {
@@ -57,8 +61,12 @@ const sink: Role = async (ctx) => {
     if (problem && errors.length < 5) errors.push(problem);
     received++;
     bytes += msg.byteLength;
+    if (pauseEvery && received % pauseEvery === 0) {
+      await new Promise((r) => setTimeout(r, pauseMs ?? 1));
+      paused++;
+    }
   }
-  return { received, bytes, errors };
+  return { received, bytes, errors, paused };
 };
 
 /** Sends test messages 0..count-1, then returns (the channel is closed after, so the parent sees EOF). */

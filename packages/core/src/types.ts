@@ -52,6 +52,8 @@ export interface Channel extends AsyncDisposable {
   sendSync?(data: Uint8Array): void;
   /** Blocking path: waits for data, copies it into `into`, returns the byte count; `null` at end of stream. */
   recvSync?(into: Uint8Array): number | null;
+  /** The fds of the kernel objects this channel uses (for probes and diagnostics; do not close them). */
+  fds?(): number[];
   /** Releases everything (fds, files, watchers). Pending sends and recvs reject with ERR_CHANNEL_CLOSED. */
   close(): Promise<void>;
 }

@@ -84,6 +84,10 @@ export class TcpChannel implements Channel {
     else this.#fd.close();
   }
 
+  fds(): number[] {
+    return this.#closed ? [] : [this.#fd.fd];
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -1,0 +1,140 @@
+// Semantics probes: what each transport does, observed across two real processes, compared with what
+// the course notes claim (Transport.semantics). Nothing here trusts the claim; each property has an
+// experiment and a one-line account of what it saw.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeTestMessage, messageChannel, snapshotFds, testMessageSize, spawnPeer, type Channel, type Opened, type PeerProcess, type Transport } from '@ipc-compare/core';
+import { read, write } from '@ipc-compare/native';
+import type { Mechanism } from '../mechanisms.js';
+import type { PropertyCheck, SemanticsRow } from '../results.js';
+
+const CORE_ROLES = '@ipc-compare/core/roles';
+
+async function withPeer<T>(t: Transport, openOptions: unknown, role: { name: string; args?: unknown }, body: (o: Opened, peer: PeerProcess) => Promise<T>): Promise<T> {
+  const opened = await t.open(openOptions);
+  let peer: PeerProcess | undefined;
+  try {
+    peer = await spawnPeer(opened, { module: CORE_ROLES, ...role });
+    return await body(opened, peer);
+  } finally {
+    await opened.channel.close().catch(() => {});
+    await peer?.[Symbol.asyncDispose]();
+  }
+}
+
+function check<T>(claimed: T, observed: T, evidence: string): PropertyCheck<T> {
+  return { claimed, observed, agrees: claimed === observed, evidence };
+}
+
+/** 100 sends of 1…100 bytes; does each recv return exactly one of them? */
+async function probeBoundaries(m: Mechanism): Promise<PropertyCheck<boolean>> {
+  const sizes = Array.from({ length: 100 }, (_, i) => i + 1);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return withPeer(m.transport, m.openOptions, { name: 'burst', args: { sizes } }, async (o) => {
+    await sleep(200); // all 100 sends are in the kernel before the first read
+    const reads: number[] = [];
+    let got = 0;
+    while (got < total) {
+      const c = await o.channel.recv();
+      if (c === null) throw new Error(`end of stream after ${got} of ${total} bytes`);
+      reads.push(c.byteLength);
+      got += c.byteLength;
+    }
+    const exact = reads.length === sizes.length && reads.every((n, i) => n === sizes[i]);
+    const shown = reads.length <= 6 ? reads.join(', ') : `${reads.slice(0, 5).join(', ')}, …`;
+    return check(m.transport.semantics.boundaries, exact, `100 sends of 1…100 bytes arrived as ${reads.length} read${reads.length === 1 ? '' : 's'} (${shown} bytes)`);
+  });
+}
+
+/** Which directions each fd of the connected channel allows (a 0-byte read/write on each). */
+async function probeDuplex(m: Mechanism): Promise<PropertyCheck<'full' | 'half'>> {
+  return withPeer(m.transport, m.openOptions, { name: 'echo' }, async (o) => {
+    await o.channel.send(Buffer.from('x')); // connected both ways
+    await o.channel.recv();
+    const open = snapshotFds();
+    const ipc = (o.channel.fds?.() ?? []).map((fd) => ({ fd, target: open.get(fd) ?? '?' }));
+    if (ipc.length === 0) throw new Error(`${m.id}: the channel does not say which fds it uses`);
+    const can = (fn: () => unknown) => {
+      try {
+        fn();
+        return true;
+      } catch (err) {
+        return (err as { code?: string }).code !== 'EBADF';
+      }
+    };
+    const fds = ipc.map((f) => {
+      const r = can(() => read(f.fd, Buffer.alloc(1), 0, 0));
+      const w = can(() => write(f.fd, Buffer.alloc(0)));
+      return { ...f, both: r && w, dir: r && w ? 'both ways' : r ? 'read only (write → EBADF)' : 'write only (read → EBADF)' };
+    });
+    const observed = fds.some((f) => f.both) ? 'full' : 'half';
+    const list = fds.map((f) => `${f.target.replace(/^\/.*\//, '…/')} ${f.dir}`).join('; ');
+    return check(m.transport.semantics.duplex, observed, `${fds.length} fd${fds.length === 1 ? '' : 's'} for the channel: ${list}`);
+  });
+}
+
+/** 3000 messages sent as fast as possible to a receiver that keeps pausing: does any go missing? */
+async function probeReliable(m: Mechanism): Promise<PropertyCheck<boolean>> {
+  const count = 3000;
+  const max = m.transport.semantics.maxMessage;
+  const args = { count, maxMessage: max, pauseEvery: 100, pauseMs: 2 };
+  return withPeer(m.transport, m.openOptions, { name: 'sink', args }, async (o, peer) => {
+    const ch: Channel = messageChannel(o.channel, m.transport.semantics.boundaries);
+    let last: Promise<void> = Promise.resolve();
+    for (let i = 0; i < count; i++) {
+      last = ch.send(makeTestMessage(i, testMessageSize(i, max)));
+      last.catch(() => {});
+      if (i % 64 === 63) await last;
+    }
+    await last;
+    await o.channel.close();
+    const r = (await peer.result()) as { received: number; errors: string[]; paused: number };
+    const ok = r.received === count && r.errors.length === 0;
+    const evidence = ok
+      ? `${count} messages sent faster than the receiver read them (it paused ${r.paused}×): all arrived, in order, intact`
+      : `${count} sent, ${r.received} received${r.errors.length ? `; ${r.errors[0]}` : ''}`;
+    return check(m.transport.semantics.reliable, ok, evidence);
+  });
+}
+
+/** Can a process that inherited nothing, started in its own session, attach with just the spec? */
+async function probeReach(m: Mechanism): Promise<PropertyCheck<'related' | 'local' | 'network'>> {
+  const script = fileURLToPath(new URL('../unrelated-attach.js', import.meta.url));
+  const opened = await m.transport.open(m.openOptions);
+  try {
+    const spec = opened.peer;
+    const child = spawn('setsid', [process.execPath, script, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    const arrived = opened.channel.recv().then(
+      (c) => (c ? Buffer.from(c).toString() : null),
+      () => null,
+    );
+    await new Promise((r) => child.once('close', r));
+    const r = JSON.parse(out || '{"ok":false,"message":"no report"}') as { ok: boolean; code?: string; message?: string };
+    if (!r.ok) {
+      const how = spec.inheritFds?.length ? `the spec only names ${spec.inheritFds.length} fds to inherit` : 'attach failed';
+      return check(m.transport.semantics.reach, 'related', `a process that inherited nothing could not attach (${r.code}: ${how})`);
+    }
+    const got = await Promise.race([arrived, sleep(2000).then(() => null)]);
+    const params = (spec.params ?? {}) as Record<string, unknown>;
+    const byAddress = typeof params.host === 'string' && typeof params.port === 'number';
+    const observed = byAddress ? 'network' : 'local';
+    const how = byAddress ? `knowing only ${String(params.host)}:${String(params.port)} (an IP address: the same works from another host)` : `knowing only ${Object.values(params).filter((v) => typeof v === 'string').join(', ')}`;
+    return check(m.transport.semantics.reach, observed, `an unrelated process (own session, nothing inherited) attached ${how}${got === 'reach-probe' ? ' and its message arrived' : ''}`);
+  } finally {
+    await opened.channel.close().catch(() => {});
+    opened.handOff();
+  }
+}
+
+export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
+  return {
+    mechanism: m.id,
+    boundaries: await probeBoundaries(m),
+    duplex: await probeDuplex(m),
+    reliable: await probeReliable(m),
+    reach: await probeReach(m),
+  };
+}
