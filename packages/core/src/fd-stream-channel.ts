@@ -1,5 +1,6 @@
-// A byte-stream Channel over one or two fds: a pipe pair, two FIFOs, a stream socket. Every fd-based
-// stream mechanism uses this one engine, so their rows differ only by the kernel object underneath.
+// A Channel over one or two fds: a pipe pair, two FIFOs, a stream socket — or, with `kind`, a datagram
+// or seqpacket socket, where one send is one message. Every fd-based mechanism uses this one engine, so
+// their rows differ only by the kernel object underneath.
 //
 // Two paths, never mixed on one fd at the same time:
 //  - async: fds are O_NONBLOCK; reads and writes happen when libuv's poll watcher reports readiness.
@@ -18,6 +19,11 @@ import {
   writeAll,
   writev,
   writevAll,
+  send,
+  sendBlocking,
+  recv,
+  recvBlocking,
+  poll,
   type Poller as PollerHandle,
 } from '@ipc-compare/native';
 import { abortError, assertBytes, ipcError } from './errors.js';
@@ -38,6 +44,22 @@ export interface FdStreamChannelOptions {
   shutdownWrite?: (fd: number) => void;
   /** Extra cleanup run once by close() after the fds are closed (remove files, …). */
   onClose?: () => void;
+  /**
+   * 'stream' (default): bytes, any split. 'datagram': one send = one datagram = one recv, no end of
+   * stream (UDP, AF_UNIX SOCK_DGRAM). 'seqpacket': datagrams on a connection, end of stream when the
+   * peer closes.
+   */
+  kind?: 'stream' | 'datagram' | 'seqpacket';
+  /** Datagram kinds: the largest message send() accepts (ERR_MESSAGE_TOO_LARGE above, before any syscall). */
+  maxMessage?: number;
+}
+
+/** What the last recvSync() on a datagram channel did not fit into the caller's buffer. */
+export interface Truncation {
+  /** The datagram's real length. */
+  length: number;
+  /** Bytes stored (the buffer's size). */
+  received: number;
 }
 
 interface ReadWaiter {
@@ -66,10 +88,12 @@ export class FdStreamChannel implements Channel {
   readonly transport: string;
   readonly #readFd: OwnedFd | null;
   readonly #writeFd: OwnedFd | null;
-  readonly #readSize: number;
+  #readSize: number;
   readonly #highWater: number;
   readonly #shutdownWrite: ((fd: number) => void) | undefined;
   readonly #onClose: (() => void) | undefined;
+  readonly #kind: 'stream' | 'datagram' | 'seqpacket';
+  readonly #maxMessage: number;
 
   #mode: Mode = 'idle';
   #closed = false;
@@ -88,8 +112,14 @@ export class FdStreamChannel implements Channel {
   readonly #writeQueue: WriteEntry[] = [];
   #writeError: Error | null = null;
 
-  /** Syscalls made so far (read(2), write(2)/writev(2)), including those that said EAGAIN. */
-  readonly syscalls = { reads: 0, writes: 0 };
+  /**
+   * Syscalls made so far (reads, writes, including those that said EAGAIN), and `wouldBlock`: sends
+   * the kernel refused for now (full buffer or, for AF_UNIX datagrams, a full receiver queue).
+   */
+  readonly syscalls = { reads: 0, writes: 0, wouldBlock: 0 };
+
+  /** Datagram kinds: set by recvSync() when the last datagram was larger than the buffer, else null. */
+  lastTruncation: Truncation | null = null;
 
   // one watcher per distinct fd
   #readPoller: PollerHandle | null = null;
@@ -106,6 +136,9 @@ export class FdStreamChannel implements Channel {
     this.#highWater = opts.highWaterMark ?? DEFAULT_HIGH_WATER;
     this.#shutdownWrite = opts.shutdownWrite;
     this.#onClose = opts.onClose;
+    this.#kind = opts.kind ?? 'stream';
+    this.#maxMessage = opts.maxMessage ?? Number.MAX_SAFE_INTEGER;
+    if (this.#kind !== 'stream' && opts.readSize === undefined) this.#readSize = Math.min(this.#maxMessage, 1 << 20);
     if (!Number.isInteger(this.#readSize) || this.#readSize < 1) {
       throw ipcError('ERR_INVALID_ARG_VALUE', `readSize must be a positive integer (got ${this.#readSize})`);
     }
@@ -138,6 +171,7 @@ export class FdStreamChannel implements Channel {
    * batch many small messages into one syscall. Resolves when the kernel has all of them.
    */
   sendv(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
+    if (this.#kind !== 'stream') return this.#sendDatagrams(chunks, opts);
     try {
       for (const c of chunks) assertBytes(c, 'chunk');
       const fd = this.#writable();
@@ -243,6 +277,7 @@ export class FdStreamChannel implements Channel {
   // ---- blocking path ------------------------------------------------------------------------------
 
   sendSync(data: Uint8Array): void {
+    if (this.#kind !== 'stream') return this.sendvSync([data]);
     assertBytes(data);
     const fd = this.#writable();
     this.#enterMode('blocking');
@@ -258,8 +293,21 @@ export class FdStreamChannel implements Channel {
   /** Blocking gather send: all chunks in order, one writev(2) per IOV_MAX chunks when they fit. */
   sendvSync(chunks: readonly Uint8Array[]): void {
     for (const c of chunks) assertBytes(c, 'chunk');
+    this.#checkSizes(chunks);
     const fd = this.#writable();
     this.#enterMode('blocking');
+    if (this.#kind !== 'stream') {
+      try {
+        for (const c of chunks) {
+          this.syscalls.writes++;
+          sendBlocking(fd, c); // one datagram each
+        }
+      } catch (err) {
+        this.#failWrites(err as Error);
+        throw err;
+      }
+      return;
+    }
     try {
       for (let i = 0; i < chunks.length; i += constants.IOV_MAX) {
         this.syscalls.writes++;
@@ -280,6 +328,7 @@ export class FdStreamChannel implements Channel {
     const fd = this.#readable();
     this.#enterMode('blocking');
     this.syscalls.reads++;
+    if (this.#kind !== 'stream') return this.#recvDatagramSync(fd, into);
     const n = readBlocking(fd, into);
     if (n === 0) {
       this.#eof = true;
@@ -343,7 +392,8 @@ export class FdStreamChannel implements Channel {
   #flushWritesBlocking(): void {
     while (this.#writeQueue.length > 0) {
       const e = this.#writeQueue[0]!;
-      writeAll(this.#writeFd!.fd, e.data, e.written);
+      if (this.#kind === 'stream') writeAll(this.#writeFd!.fd, e.data, e.written);
+      else sendBlocking(this.#writeFd!.fd, e.data);
       this.#writeQueue.shift();
       this.#settleWrite(e, null);
     }
@@ -440,6 +490,7 @@ export class FdStreamChannel implements Channel {
   #readAvailable(): void {
     const fd = this.#readFd;
     if (!fd || fd.closed || this.#eof || this.#readError) return;
+    if (this.#kind !== 'stream') return this.#readDatagrams(fd.fd);
     while (this.#readWaiters.length > 0 || this.#queued < this.#highWater) {
       const buf = this.#scratch ?? Buffer.allocUnsafeSlow(this.#readSize);
       let n: number;
@@ -492,6 +543,15 @@ export class FdStreamChannel implements Channel {
   }
 
   #copyQueued(into: Uint8Array): number {
+    if (this.#kind !== 'stream') {
+      // One queued message per call; what does not fit is lost, as with recv(2).
+      const msg = this.#chunks.shift()!;
+      this.#queued -= msg.byteLength;
+      const n = Math.min(msg.byteLength, into.byteLength);
+      into.set(msg.subarray(0, n));
+      this.lastTruncation = msg.byteLength > n ? { length: msg.byteLength, received: n } : null;
+      return n;
+    }
     let n = 0;
     while (n < into.byteLength && this.#chunks.length > 0) {
       const head = this.#chunks[0]!;
@@ -518,9 +578,115 @@ export class FdStreamChannel implements Channel {
     else w.resolve(chunk);
   }
 
+  // ---- internals: datagrams -----------------------------------------------------------------------
+
+  #checkSizes(chunks: readonly Uint8Array[]): void {
+    if (this.#kind === 'stream') return;
+    for (const c of chunks) {
+      if (c.byteLength > this.#maxMessage) {
+        throw ipcError('ERR_MESSAGE_TOO_LARGE', `${this.transport}: a datagram of ${c.byteLength} bytes exceeds the ${this.#maxMessage}-byte maximum`, {
+          size: c.byteLength,
+          maxSize: this.#maxMessage,
+        });
+      }
+    }
+  }
+
+  /** Each chunk is one datagram, sent whole or not at all; what the kernel refuses now waits in order. */
+  #sendDatagrams(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
+    try {
+      for (const c of chunks) assertBytes(c, 'chunk');
+      this.#checkSizes(chunks);
+      const fd = this.#writable();
+      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
+      this.#enterMode('async');
+      let start = 0;
+      while (this.#writeQueue.length === 0 && start < chunks.length) {
+        this.syscalls.writes++;
+        if (send(fd, chunks[start]!) < 0) {
+          this.syscalls.wouldBlock++;
+          break;
+        }
+        start++;
+      }
+      if (start === chunks.length) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        for (let i = start; i < chunks.length; i++) {
+          const last = i === chunks.length - 1;
+          this.#writeQueue.push({ data: chunks[i]!, written: 0, resolve: last ? resolve : noop, reject: last ? reject : noop, signal: undefined, onAbort: undefined });
+        }
+        this.#updateInterest();
+      });
+    } catch (err) {
+      if (this.#isWriteFailure(err)) this.#failWrites(err as Error);
+      return Promise.reject(err);
+    }
+  }
+
+  #flushDatagrams(): void {
+    const fd = this.#writeFd;
+    while (this.#writeQueue.length > 0 && fd && !fd.closed) {
+      const e = this.#writeQueue[0]!;
+      this.syscalls.writes++;
+      try {
+        if (send(fd.fd, e.data) < 0) {
+          this.syscalls.wouldBlock++;
+          return;
+        }
+      } catch (err) {
+        this.#failWrites(err as Error);
+        return;
+      }
+      this.#writeQueue.shift();
+      this.#settleWrite(e, null);
+    }
+    this.#resolveDrain();
+  }
+
+  /** Reads every waiting datagram (a copy of exactly its length each). */
+  #readDatagrams(fd: number): void {
+    this.#scratch ??= Buffer.allocUnsafeSlow(this.#readSize);
+    const buf = this.#scratch;
+    while (this.#readWaiters.length > 0 || this.#queued < this.#highWater) {
+      let n: number;
+      try {
+        this.syscalls.reads++;
+        n = recv(fd, buf, constants.MSG_TRUNC);
+      } catch (err) {
+        this.#failReads(err as Error);
+        return;
+      }
+      if (n < 0) return;
+      if (n === 0 && this.#kind === 'seqpacket' && this.#peerClosed(fd)) {
+        this.#eof = true;
+        for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, null, null);
+        return;
+      }
+      // A datagram longer than the buffer (only above the transport's maximum) is cut by the kernel.
+      this.#deliver(Buffer.from(buf.subarray(0, Math.min(n, buf.length))));
+    }
+  }
+
+  #recvDatagramSync(fd: number, into: Uint8Array): number | null {
+    const n = recvBlocking(fd, into, constants.MSG_TRUNC);
+    if (n === 0 && this.#kind === 'seqpacket' && this.#peerClosed(fd)) {
+      this.#eof = true;
+      return null;
+    }
+    const stored = Math.min(n, into.byteLength);
+    this.lastTruncation = n > stored ? { length: n, received: stored } : null;
+    return stored;
+  }
+
+  /** A 0-byte recv on a seqpacket socket is either an empty message or the end: poll tells. */
+  #peerClosed(fd: number): boolean {
+    return (poll(fd, constants.POLLRDHUP | constants.POLLHUP, 0) & (constants.POLLRDHUP | constants.POLLHUP)) !== 0;
+  }
+
   // ---- internals: writing -------------------------------------------------------------------------
 
   #flushWrites(): void {
+    if (this.#kind !== 'stream') return this.#flushDatagrams();
     const fd = this.#writeFd;
     while (this.#writeQueue.length > 0 && fd && !fd.closed) {
       const batch = this.#writeQueue.slice(0, constants.IOV_MAX);

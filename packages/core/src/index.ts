@@ -3,7 +3,7 @@
 export type { Channel, Opened, PeerSpec, RecvOptions, Semantics, SendOptions, Transport } from './types.js';
 export { abortError, assertBytes, hasCode, ipcError, type CodedError, type IpcErrorCode } from './errors.js';
 export { OwnedFd, ownedFds } from './owned-fd.js';
-export { FdStreamChannel, type FdStreamChannelOptions } from './fd-stream-channel.js';
+export { FdStreamChannel, type FdStreamChannelOptions, type Truncation } from './fd-stream-channel.js';
 export {
   adoptInherited,
   attachInherited,
@@ -18,6 +18,7 @@ export {
 export { NodeStreamChannel, type NodeStreamChannelOptions } from './node-stream-channel.js';
 export { DeferredChannel, type DeferredChannelOptions } from './deferred-channel.js';
 export { waitFd, type WaitFdOptions } from './wait-fd.js';
+export { DatagramGreeter, ListenerAcceptor, TOKEN_BYTES, connectWithToken, greetDatagram } from './rendezvous.js';
 export {
   DEFAULT_MAX_FRAME,
   FRAME_HEADER_BYTES,

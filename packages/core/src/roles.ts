@@ -46,19 +46,43 @@ function messages(ctx: RoleContext) {
   return messageChannel(ctx.channel, ctx.transport.semantics.boundaries);
 }
 
-/** Receives test messages 0..count-1 (or until end of stream) and checks each one. */
+/**
+ * Receives test messages 0..count-1 and checks each one, until `count` have come, end of stream, or
+ * (`idleMs`) a silence that long — the only end a datagram transport has. Each message carries its
+ * sequence number, so a gap is counted as lost and a step back as reordered; on a reliable transport
+ * both must stay 0 (the caller checks).
+ */
 const sink: Role = async (ctx) => {
-  const { count, maxMessage, pauseEvery, pauseMs } = ctx.args as CountArgs;
+  const { count, maxMessage, pauseEvery, pauseMs, idleMs } = ctx.args as CountArgs & { idleMs?: number };
   const ch = messages(ctx);
   let received = 0;
+  let expected = 0;
+  let lost = 0;
+  let reordered = 0;
   let paused = 0;
   let bytes = 0;
   const errors: string[] = [];
-  while (received < count) {
-    const msg = await ch.recv();
+  while (expected < count) {
+    let msg: Uint8Array | null;
+    try {
+      msg = await ch.recv(idleMs ? { signal: AbortSignal.timeout(idleMs) } : undefined);
+    } catch (err) {
+      if ((err as { name?: string }).name === 'AbortError') break; // silence: the sender is done
+      throw err;
+    }
     if (msg === null) break;
-    const problem = checkTestMessage(received, msg, testMessageSize(received, maxMessage));
-    if (problem && errors.length < 5) errors.push(problem);
+    const seq = msg.byteLength >= 4 ? Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength).readUInt32LE(0) : -1;
+    const problem = seq < 0 ? `a ${msg.byteLength}-byte message` : checkTestMessage(seq, msg, testMessageSize(seq, maxMessage));
+    if (problem && !/expected message/.test(problem)) {
+      if (errors.length < 5) errors.push(problem);
+    } else if (seq > expected) {
+      lost += seq - expected;
+      if (errors.length < 5) errors.push(`expected message ${expected}, got message ${seq} (messages lost)`);
+    } else if (seq < expected) {
+      reordered++;
+      if (errors.length < 5) errors.push(`expected message ${expected}, got message ${seq} (out of order or duplicated)`);
+    }
+    if (seq >= expected) expected = seq + 1;
     received++;
     bytes += msg.byteLength;
     if (pauseEvery && received % pauseEvery === 0) {
@@ -66,7 +90,8 @@ const sink: Role = async (ctx) => {
       paused++;
     }
   }
-  return { received, bytes, errors, paused };
+  lost += count - expected; // the tail that never came
+  return { received, lost, reordered, bytes, errors, paused };
 };
 
 /** Sends test messages 0..count-1, then returns (the channel is closed after, so the parent sees EOF). */

@@ -14,6 +14,11 @@ export interface Semantics {
   maxMessage?: number;
   /** Can carry open file descriptors (SCM_RIGHTS). */
   passesFds: boolean;
+  /**
+   * Connection-oriented: when one side closes, the other reads end of stream. False for UDP and
+   * AF_UNIX datagram sockets, where a closed peer is only noticed when a send fails.
+   */
+  endOfStream: boolean;
 }
 
 export interface SendOptions {

@@ -17,6 +17,7 @@ export const fifoSemantics: Semantics = {
   reliable: true,
   reach: 'local',
   passesFds: false,
+  endOfStream: true,
 };
 
 export interface FifoOpenOptions {

@@ -275,6 +275,7 @@ void InitFd(Napi::Env env, Napi::Object exports) {
   c.Set("POLLERR", POLLERR);
   c.Set("POLLHUP", POLLHUP);
   c.Set("POLLNVAL", POLLNVAL);
+  c.Set("POLLRDHUP", POLLRDHUP);
   c.Set("PIPE_BUF", PIPE_BUF);
   c.Set("IOV_MAX", IOV_MAX);
   exports.Set("constants", c);

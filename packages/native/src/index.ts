@@ -64,6 +64,7 @@ export interface NativeConstants {
   POLLERR: number;
   POLLHUP: number;
   POLLNVAL: number;
+  POLLRDHUP: number;
   PIPE_BUF: number;
   IOV_MAX: number;
   UV_READABLE: number;
@@ -81,6 +82,9 @@ export interface NativeConstants {
   SHUT_WR: number;
   SHUT_RDWR: number;
   SOMAXCONN: number;
+  MSG_TRUNC: number;
+  MSG_DONTWAIT: number;
+  MSG_PEEK: number;
   /** sizeof(sockaddr_un.sun_path): 108 on Linux. */
   UNIX_PATH_MAX: number;
 }
@@ -141,6 +145,13 @@ interface Addon {
   setsockopt(fd: number, level: number, name: number, value: number): void;
   getsockopt(fd: number, level: number, name: number): number;
   shutdown(fd: number, how: number): void;
+  send(fd: number, buffer: Uint8Array, flags?: number): number;
+  sendBlocking(fd: number, buffer: Uint8Array, flags?: number): number;
+  sendto(fd: number, buffer: Uint8Array, addr: SockAddr, flags?: number): number;
+  recv(fd: number, buffer: Uint8Array, flags?: number): number;
+  recvBlocking(fd: number, buffer: Uint8Array, flags?: number): number;
+  recvfrom(fd: number, buffer: Uint8Array, flags?: number): -1 | [number, SockAddr | null];
+  socketpair(type: SocketType, nonblock?: boolean): [number, number];
   constants: NativeConstants;
 }
 
@@ -212,6 +223,17 @@ export const getpeername: Addon['getpeername'] = addon.getpeername;
 export const setsockopt: Addon['setsockopt'] = addon.setsockopt;
 export const getsockopt: Addon['getsockopt'] = addon.getsockopt;
 export const shutdown: Addon['shutdown'] = addon.shutdown;
+/** send(2) once (MSG_NOSIGNAL always: EPIPE, never SIGPIPE). -1 if it would block. */
+export const send: Addon['send'] = addon.send;
+/** send(2), waiting while the socket (or, for AF_UNIX datagrams, the receiver's queue) is full. */
+export const sendBlocking: Addon['sendBlocking'] = addon.sendBlocking;
+export const sendto: Addon['sendto'] = addon.sendto;
+/** recv(2) once; -1 if it would block. With MSG_TRUNC a datagram's real length is returned. */
+export const recv: Addon['recv'] = addon.recv;
+export const recvBlocking: Addon['recvBlocking'] = addon.recvBlocking;
+export const recvfrom: Addon['recvfrom'] = addon.recvfrom;
+/** socketpair(AF_UNIX, type), close-on-exec. */
+export const socketpair: Addon['socketpair'] = addon.socketpair;
 
 // ---- small typed helpers over fcntl ----------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -216,6 +217,127 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Waits for `events` on fd (the blocking path on a socket that may be non-blocking).
+void WaitSocket(Napi::Env env, int fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  while (poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) ThrowErrno(env, "poll");
+  }
+}
+
+int FlagsArg(const Napi::CallbackInfo& info, size_t i) {
+  return i < info.Length() && !info[i].IsUndefined() ? ArgInt(info, i, "flags") : 0;
+}
+
+// send(fd, buffer, flags?) -> bytes sent, or -1 if it would block. One datagram on datagram sockets
+// (EMSGSIZE if it cannot be one).
+Napi::Value Send(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int flags = FlagsArg(info, 2) | MSG_NOSIGNAL;
+  ssize_t n;
+  do n = send(fd, r.data, r.length, flags); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    ThrowErrno(info.Env(), "send");
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
+}
+
+// sendBlocking(fd, buffer, flags?) -> bytes sent; waits (poll) while the socket is full.
+Napi::Value SendBlocking(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int flags = FlagsArg(info, 2) | MSG_NOSIGNAL;
+  for (;;) {
+    ssize_t n = send(fd, r.data, r.length, flags);
+    if (n >= 0) return Napi::Number::New(info.Env(), static_cast<double>(n));
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "send");
+    WaitSocket(info.Env(), fd, POLLOUT);
+  }
+}
+
+// sendto(fd, buffer, address, flags?) -> bytes sent, or -1 if it would block.
+Napi::Value SendTo(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  sockaddr_storage ss;
+  std::string path;
+  socklen_t len = ToSockaddr(info.Env(), info[2], &ss, &path, "sendto");
+  int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
+  ssize_t n;
+  do n = sendto(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), len); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    ThrowErrno(info.Env(), "sendto", path.empty() ? nullptr : path.c_str());
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
+}
+
+// recv(fd, buffer, flags?) -> bytes, or -1 if it would block. With MSG_TRUNC a datagram socket
+// returns the datagram's real length even when the buffer held less (then the rest is gone).
+Napi::Value Recv(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int flags = FlagsArg(info, 2);
+  ssize_t n;
+  do n = recv(fd, r.data, r.length, flags); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    ThrowErrno(info.Env(), "recv");
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
+}
+
+// recvBlocking(fd, buffer, flags?) -> bytes; waits (poll) while nothing is there.
+Napi::Value RecvBlocking(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int flags = FlagsArg(info, 2);
+  for (;;) {
+    ssize_t n = recv(fd, r.data, r.length, flags);
+    if (n >= 0) return Napi::Number::New(info.Env(), static_cast<double>(n));
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "recv");
+    WaitSocket(info.Env(), fd, POLLIN);
+  }
+}
+
+// recvfrom(fd, buffer, flags?) -> [bytes, address] or -1 if it would block.
+Napi::Value RecvFrom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int flags = FlagsArg(info, 2);
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  ssize_t n;
+  do n = recvfrom(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), &len); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    ThrowErrno(env, "recvfrom");
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(n)));
+  out.Set(1u, len > 0 ? FromSockaddr(env, ss, len) : env.Null());
+  return out;
+}
+
+// socketpair(type) -> [fd, fd]: a connected pair of AF_UNIX sockets, close-on-exec.
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) ThrowType(env, "socketpair(type: string)");
+  int type = Type(env, info[0].As<Napi::String>().Utf8Value()) | SOCK_CLOEXEC;
+  if (info.Length() > 1 && info[1].ToBoolean()) type |= SOCK_NONBLOCK;
+  int sv[2];
+  if (socketpair(AF_UNIX, type, 0, sv) < 0) ThrowErrno(env, "socketpair");
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, sv[0]);
+  out.Set(1u, sv[1]);
+  return out;
+}
+
 }  // namespace
 
 void InitSocket(Napi::Env env, Napi::Object exports) {
@@ -229,6 +351,13 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("setsockopt", Napi::Function::New(env, SetSockOpt, "setsockopt"));
   exports.Set("getsockopt", Napi::Function::New(env, GetSockOpt, "getsockopt"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("send", Napi::Function::New(env, Send, "send"));
+  exports.Set("sendBlocking", Napi::Function::New(env, SendBlocking, "sendBlocking"));
+  exports.Set("sendto", Napi::Function::New(env, SendTo, "sendto"));
+  exports.Set("recv", Napi::Function::New(env, Recv, "recv"));
+  exports.Set("recvBlocking", Napi::Function::New(env, RecvBlocking, "recvBlocking"));
+  exports.Set("recvfrom", Napi::Function::New(env, RecvFrom, "recvfrom"));
+  exports.Set("socketpair", Napi::Function::New(env, SocketPair, "socketpair"));
   Napi::Object c = exports.Get("constants").As<Napi::Object>();
   c.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));
   c.Set("SO_REUSEADDR", static_cast<int>(SO_REUSEADDR));
@@ -242,6 +371,9 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   c.Set("SHUT_WR", static_cast<int>(SHUT_WR));
   c.Set("SHUT_RDWR", static_cast<int>(SHUT_RDWR));
   c.Set("SOMAXCONN", static_cast<int>(SOMAXCONN));
+  c.Set("MSG_TRUNC", static_cast<int>(MSG_TRUNC));
+  c.Set("MSG_DONTWAIT", static_cast<int>(MSG_DONTWAIT));
+  c.Set("MSG_PEEK", static_cast<int>(MSG_PEEK));
   c.Set("UNIX_PATH_MAX", static_cast<int>(sizeof(sockaddr_un::sun_path)));
 }
 

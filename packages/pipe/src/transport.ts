@@ -19,6 +19,7 @@ export const pipeSemantics: Semantics = {
   reliable: true,
   reach: 'related',
   passesFds: false,
+  endOfStream: true,
 };
 
 function checkOptions(opts: PipeOpenOptions): void {

@@ -8,7 +8,7 @@ import type { Channel, Opened, PeerSpec, SendOptions, Semantics, Transport } fro
 
 export type Fault = 'none' | 'drop' | 'reorder' | 'corrupt';
 
-const semantics: Semantics = { duplex: 'half', boundaries: false, reliable: true, reach: 'related', passesFds: false };
+const semantics: Semantics = { duplex: 'half', boundaries: false, reliable: true, reach: 'related', passesFds: false, endOfStream: true };
 
 /** Wraps send() so that every `period`-th call misbehaves. */
 function faulty(channel: Channel, fault: Fault, period: number): Channel {
