@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,11 +32,18 @@
 #define FLAG_END        1u
 #define REPORT_SIZE     48
 #define RX_MIN_BUF      65536
+#define DGRAM_REPLY_MS  1000            /* latency: no echo by then = lost */
+#define DGRAM_IDLE_MS   500             /* throughput: silence = the end */
+#define DGRAM_END_COPIES 3              /* END datagrams, ... */
+#define DGRAM_END_GAP_MS 1              /* ... this far apart */
+#define DGRAM_REPORT_MS 5000            /* the sender's wait for the report */
 
 static const char *prog = "bench";     /* argv[0], for messages */
 static const char *mech_name = "bench"; /* the mechanism, for temp names */
 static const char *role = "parent";    /* "child" after fork_peer */
 static unsigned opt_flags;              /* BENCH_OPT_* given to bench_init */
+static int datagram_mode;               /* bench_init_datagram was used */
+static size_t max_size = MAX_SIZE;      /* largest --size (a datagram's) */
 static pid_t child_pid;                 /* in the parent, while the child lives */
 static cpu_set_t allowed_cpus;          /* affinity we started with */
 
@@ -98,21 +107,28 @@ static void *xmalloc(size_t n)
 static void usage(FILE *f)
 {
     const char *extra = opt_flags & BENCH_OPT_NODELAY ? " [--nodelay 0|1]" : "";
+    const char *writes = datagram_mode ? "1" : "1|2";
 
     fprintf(f,
         "usage: %s latency    --size N --warmup-ms N --duration-ms N"
-        " [--cpu-parent C] [--cpu-child C] [--writes 1|2]%s\n"
+        " [--cpu-parent C] [--cpu-child C] [--writes %s]%s\n"
         "       %s throughput --size N --duration-ms N"
         " [--cpu-parent C] [--cpu-child C]%s\n"
-        "  --size N         bytes per message, 1..%d (throughput: at least %d)\n"
+        "  --size N         bytes per message, 1..%zu (throughput: at least %d)\n"
         "  --warmup-ms N    latency only: warm-up before timing, 0..%d ms\n"
         "  --duration-ms N  timed window, 1..%d ms\n"
         "  --cpu-parent C   pin the parent to CPU C (default: scheduler's choice)\n"
-        "  --cpu-child C    pin the child to CPU C (default: scheduler's choice)\n"
+        "  --cpu-child C    pin the child to CPU C (default: scheduler's choice)\n",
+        prog, writes, extra, prog, extra, max_size, MIN_TP_SIZE, MAX_MS, MAX_MS);
+    if (datagram_mode)
+        fprintf(f,
+        "  --writes 1       latency only: accepted for symmetry; a datagram\n"
+        "                   is always sent with one send(), never split\n");
+    else
+        fprintf(f,
         "  --writes 1|2     latency only: write() calls per message on both\n"
         "                   sides (default 1); 2 writes the first half (rounded\n"
-        "                   up), then the rest; needs --size 2 or more\n",
-        prog, extra, prog, extra, MAX_SIZE, MIN_TP_SIZE, MAX_MS, MAX_MS);
+        "                   up), then the rest; needs --size 2 or more\n");
     if (opt_flags & BENCH_OPT_NODELAY)
         fprintf(f,
         "  --nodelay 0|1    TCP_NODELAY on both sockets (default 1; 0 leaves\n"
@@ -185,7 +201,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         const char *name = argv[i], *val = argv[i + 1];   /* argv[argc] is NULL */
 
         if (strcmp(name, "--size") == 0)
-            size = parse_int(name, val, 1, MAX_SIZE);
+            size = parse_int(name, val, 1, (int64_t)max_size);
         else if (strcmp(name, "--warmup-ms") == 0)
             warmup = parse_int(name, val, 0, MAX_MS);
         else if (strcmp(name, "--duration-ms") == 0)
@@ -217,10 +233,13 @@ static void parse_options(int argc, char **argv, struct options *o)
                     MIN_TP_SIZE);
     if (o->mode == MODE_THROUGHPUT && writes >= 0)
         usage_error("--writes applies to latency only");
+    if (writes == 2 && datagram_mode)
+        usage_error("--writes 2: a datagram is one send(), it cannot be split");
     if (writes == 2 && size < 2)
         usage_error("--writes 2 splits a message in two: needs --size 2 or more");
     o->size = (size_t)size;
     o->writes = writes < 0 ? 1 : (int)writes;
+    o->datagram = datagram_mode;
     o->warmup_ms = warmup < 0 ? 0 : warmup;
     o->duration_ms = duration;
 }
@@ -488,6 +507,128 @@ static void writev_full(int fd, struct iovec *iov, int cnt)
     }
 }
 
+/* ------------------------------------------------------------ datagrams */
+
+/*
+ * A datagram socket keeps message boundaries: one send() is one datagram,
+ * and one recv() returns one whole datagram, or its beginning if the buffer
+ * is too small (the rest is discarded, not kept for the next recv). With
+ * MSG_TRUNC in the flags, recv() returns the datagram's real length even
+ * then, so a wrong-sized datagram cannot pass for a right-sized one.
+ * There is no end of file (except on SOCK_SEQPACKET, which is connected):
+ * recv() returning 0 is an empty datagram. The parent uses an empty
+ * datagram to tell the child to stop, which on SOCK_SEQPACKET reads the
+ * same as end of file.
+ */
+
+/* Sends one datagram from the gathered pieces: all of it, or an error. */
+static void send_dgram_iov(int fd, struct iovec *iov, int cnt, size_t n)
+{
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+    ssize_t w;
+
+    while ((w = sendmsg(fd, &m, 0)) < 0)
+        if (errno != EINTR)
+            die("send");    /* ECONNREFUSED: the peer's socket is gone */
+    if ((size_t)w != n)
+        fatal("send: %zd of %zu bytes: a datagram must go whole", w, n);
+}
+
+static void send_dgram(int fd, const void *buf, size_t n)
+{
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+
+    send_dgram_iov(fd, &iov, 1, n);
+}
+
+/* Receives one datagram into buf (at most cap bytes kept); returns its real
+ * length (0: an empty datagram, or end of file on SOCK_SEQPACKET), or -1
+ * when the socket's receive timeout (SO_RCVTIMEO) expired first. */
+static ssize_t recv_dgram(int fd, void *buf, size_t cap)
+{
+    ssize_t n;
+
+    while ((n = recv(fd, buf, cap, MSG_TRUNC)) < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return -1;
+        if (errno != EINTR)
+            die("recv");
+    }
+    return n;
+}
+
+/*
+ * A receive timeout on the socket itself rather than poll() before each
+ * recv(): a datagram costs one system call, as a message of the stream
+ * baselines does when it arrives in one read. ms = 0: wait forever.
+ */
+static void set_recv_timeout(int fd, int64_t ms)
+{
+    struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        die("setsockopt SO_RCVTIMEO");
+}
+
+/* Waits up to ms for fd to be readable (or in error); 1 if it is. */
+static int wait_readable(int fd, int64_t ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    uint64_t end = now_ns() + ms_to_ns(ms);
+
+    for (;;) {
+        uint64_t now = now_ns();
+        int left = now >= end ? 0 : (int)((end - now + 999999) / 1000000);
+        int r = poll(&p, 1, left);
+
+        if (r > 0)
+            return 1;
+        if (r == 0)
+            return 0;
+        if (errno != EINTR)
+            die("poll");
+    }
+}
+
+/* After a wait for the child ran out: if the child has died, that is the
+ * news, not a lost datagram. (A dead UDP peer is otherwise only noticed
+ * at the next send, through ICMP; an AF_UNIX datagram peer never wakes
+ * our recv().) */
+static void fatal_if_child_gone(void)
+{
+    int status;
+
+    if (child_pid <= 0 || waitpid(child_pid, &status, WNOHANG) != child_pid)
+        return;
+    child_pid = 0;
+    if (WIFSIGNALED(status))
+        fatal("child killed by signal %d", WTERMSIG(status));
+    fatal("child exited with status %d", WEXITSTATUS(status));
+}
+
+void unix_fit_sndbuf(int fd, size_t size)
+{
+    int have, want;
+    socklen_t len = sizeof have;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0)
+        die("getsockopt SO_SNDBUF");
+    if ((size_t)have >= size + 32)
+        return;                 /* the default is enough (the usual case) */
+    /* The kernel doubles the value asked for (the other half is for its
+     * bookkeeping) and caps the request at net.core.wmem_max. */
+    want = (int)((size + 32 + 1) / 2);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want) < 0)
+        die("setsockopt SO_SNDBUF");
+    len = sizeof have;
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0)
+        die("getsockopt SO_SNDBUF");
+    if ((size_t)have < size + 32)
+        fatal("--size %zu: a datagram must fit in SO_SNDBUF - 32 bytes, and"
+              " the send buffer can only grow to %d (net.core.wmem_max)",
+              size, have);
+}
+
 static void close_ends(int rfd, int wfd)
 {
     if (close(rfd) < 0)
@@ -591,37 +732,67 @@ static void send_latency(int wfd, const unsigned char *msg, size_t size,
         write_full(wfd, msg + first, size - first);
 }
 
-/* Send one message, wait for the whole echo; spot-check it. */
-static void round_trip(int rfd, int wfd, unsigned char *reply, size_t size,
-                       int writes)
+/* The receive buffer: a datagram longer than expected must show (it is
+ * cut to the buffer, but MSG_TRUNC gives its length), a stream needs room
+ * for reassembly. */
+static size_t rx_capacity(size_t size)
+{
+    return size > RX_MIN_BUF ? size : RX_MIN_BUF;
+}
+
+/* Send one message, wait for the whole echo; spot-check it. A datagram
+ * echo comes in one recv() or not at all: its length is checked, and no
+ * echo within DGRAM_REPLY_MS (the socket's receive timeout) means lost. */
+static void round_trip(const struct options *o, int rfd, int wfd,
+                       unsigned char *reply, size_t cap)
 {
     const unsigned char *msg = pattern(0);
+    size_t size = o->size;
 
-    send_latency(wfd, msg, size, writes);
-    if (read_full(rfd, reply, size) == 0)
-        fatal("the child closed the channel");
+    if (o->datagram) {
+        ssize_t n;
+
+        send_dgram(wfd, msg, size);
+        n = recv_dgram(rfd, reply, cap);
+        if (n < 0) {
+            fatal_if_child_gone();
+            fatal("datagram lost: no reply within %d ms", DGRAM_REPLY_MS);
+        }
+        if (n == 0)
+            fatal("the child closed the channel (or sent an empty datagram)");
+        if ((size_t)n != size)
+            fatal("reply of %zd bytes to a datagram of %zu", n, size);
+    } else {
+        send_latency(wfd, msg, size, o->writes);
+        if (read_full(rfd, reply, size) == 0)
+            fatal("the child closed the channel");
+    }
     if (reply[0] != msg[0] || reply[size - 1] != msg[size - 1])
-        fatal("reply differs from the message: stream out of sync");
+        fatal("reply differs from the message: %s",
+              o->datagram ? "wrong datagram" : "stream out of sync");
 }
 
 /* Parent: discarded first round trip, warm-up, then the timed window. */
 static void ping(const struct options *o, int rfd, int wfd,
                  struct samples *s, struct cpu_mark *cpu)
 {
-    unsigned char *reply = xmalloc(o->size);
+    size_t cap = o->datagram ? rx_capacity(o->size) : o->size;
+    unsigned char *reply = xmalloc(cap);
     uint64_t warm_end, start, t0, t1;
     struct cpu_mark c0, c1;
 
-    round_trip(rfd, wfd, reply, o->size, o->writes);
+    if (o->datagram)
+        set_recv_timeout(rfd, DGRAM_REPLY_MS);
+    round_trip(o, rfd, wfd, reply, cap);
     warm_end = now_ns() + ms_to_ns(o->warmup_ms);
     while (now_ns() < warm_end)
-        round_trip(rfd, wfd, reply, o->size, o->writes);
+        round_trip(o, rfd, wfd, reply, cap);
 
     c0 = cpu_mark();
     start = now_ns();
     do {
         t0 = now_ns();
-        round_trip(rfd, wfd, reply, o->size, o->writes);
+        round_trip(o, rfd, wfd, reply, cap);
         t1 = now_ns();
         samples_push(s, t1 - t0);
     } while (t1 - start < ms_to_ns(o->duration_ms));
@@ -632,13 +803,25 @@ static void ping(const struct options *o, int rfd, int wfd,
     free(reply);
 }
 
-/* Child: echo every message until the parent closes its end. */
+/* Child: echo every message until the parent closes its end (a datagram
+ * mechanism: until the parent's empty datagram). */
 static void pong(const struct options *o, int rfd, int wfd)
 {
-    unsigned char *buf = xmalloc(o->size);
+    size_t cap = o->datagram ? rx_capacity(o->size) : o->size;
+    unsigned char *buf = xmalloc(cap);
 
-    while (read_full(rfd, buf, o->size) != 0)
-        send_latency(wfd, buf, o->size, o->writes);
+    if (!o->datagram) {
+        while (read_full(rfd, buf, o->size) != 0)
+            send_latency(wfd, buf, o->size, o->writes);
+    } else {
+        ssize_t n;
+
+        while ((n = recv_dgram(rfd, buf, cap)) != 0) {
+            if ((size_t)n != o->size)   /* (no timeout is set: n >= 0) */
+                fatal("datagram of %zd bytes, expected %zu", n, o->size);
+            send_dgram(wfd, buf, o->size);
+        }
+    }
     free(buf);
 }
 
@@ -649,7 +832,10 @@ struct report {
     uint64_t expected;          /* receiver's state, not sent */
 };
 
-static void send_message(int wfd, size_t size, uint64_t seq, uint32_t flags)
+/* One message: header and payload gathered from two buffers in one call,
+ * a writev() on a stream, a sendmsg() (one datagram) otherwise. */
+static void send_message(const struct options *o, int wfd, uint64_t seq,
+                         uint32_t flags)
 {
     unsigned char hdr[HEADER_SIZE];
     struct iovec iov[2];
@@ -660,8 +846,40 @@ static void send_message(int wfd, size_t size, uint64_t seq, uint32_t flags)
     iov[0].iov_base = hdr;
     iov[0].iov_len = HEADER_SIZE;
     iov[1].iov_base = (void *)(pattern(seq) + HEADER_SIZE);
-    iov[1].iov_len = size - HEADER_SIZE;
-    writev_full(wfd, iov, 2);
+    iov[1].iov_len = o->size - HEADER_SIZE;
+    if (o->datagram)
+        send_dgram_iov(wfd, iov, 2, o->size);
+    else
+        writev_full(wfd, iov, 2);
+}
+
+/*
+ * Datagram END: an unreliable mechanism may drop it (UDP drops what does not
+ * fit in the receiver's buffer, and a fast sender keeps it full), so END
+ * goes up to DGRAM_END_COPIES times, DGRAM_END_GAP_MS apart; once the report
+ * is in, the receiver has seen one and the remaining copies are not sent.
+ * Then the report: one datagram, within DGRAM_REPORT_MS.
+ */
+static void end_and_report_dgram(const struct options *o, int rfd, int wfd,
+                                 uint64_t seq, unsigned char *buf)
+{
+    int ready = 0;
+    ssize_t n;
+
+    for (int i = 0; i < DGRAM_END_COPIES && !ready; i++) {
+        send_message(o, wfd, seq, FLAG_END);
+        ready = wait_readable(rfd, i + 1 < DGRAM_END_COPIES ? DGRAM_END_GAP_MS
+                                                            : DGRAM_REPORT_MS);
+    }
+    if (!ready) {
+        fatal_if_child_gone();
+        fatal("no report from the receiver within %d ms", DGRAM_REPORT_MS);
+    }
+    n = recv_dgram(rfd, buf, REPORT_SIZE);
+    if (n == 0)
+        fatal("the child closed the channel before its report");
+    if (n != REPORT_SIZE)
+        fatal("report of %zd bytes, expected %d", n, REPORT_SIZE);
 }
 
 /* Parent: stream for duration_ms, send END, wait for the receiver's report. */
@@ -676,11 +894,15 @@ static void sender(const struct options *o, int rfd, int wfd,
     c0 = cpu_mark();
     start = now_ns();
     do
-        send_message(wfd, o->size, seq++, 0);
+        send_message(o, wfd, seq++, 0);
     while (now_ns() - start < ms_to_ns(o->duration_ms));
-    send_message(wfd, o->size, seq, FLAG_END);
-    if (read_full(rfd, buf, REPORT_SIZE) == 0)
-        fatal("the child closed the channel before its report");
+    if (o->datagram)
+        end_and_report_dgram(o, rfd, wfd, seq, buf);
+    else {
+        send_message(o, wfd, seq, FLAG_END);
+        if (read_full(rfd, buf, REPORT_SIZE) == 0)
+            fatal("the child closed the channel before its report");
+    }
     *elapsed = now_ns() - start;
     c1 = cpu_mark();
 
@@ -696,8 +918,11 @@ static void sender(const struct options *o, int rfd, int wfd,
     cpu->child = c1.child - c0.child;
 }
 
-/* Checks one whole message and counts it; returns 1 for END. */
-static int check_message(const unsigned char *m, size_t size, struct report *r)
+/* Checks one whole message and counts it; returns 1 for END, whose seq
+ * (the number of data messages sent) goes to *end_seq: the caller completes
+ * the lost count, by the rule of its kind of mechanism. */
+static int check_message(const unsigned char *m, size_t size, struct report *r,
+                         uint64_t *end_seq)
 {
     uint64_t seq = get_le64(m + 8);
     int payload_ok;
@@ -712,8 +937,7 @@ static int check_message(const unsigned char *m, size_t size, struct report *r)
     if (get_le32(m + 4) & FLAG_END) {
         if (!payload_ok)
             r->corrupt++;
-        if (seq > r->received + r->lost)    /* the missing ones are lost */
-            r->lost = seq - r->received;
+        *end_seq = seq;
         return 1;
     }
     if (seq > r->expected)
@@ -734,6 +958,7 @@ static void receive_all(int rfd, unsigned char *buf, size_t cap, size_t size,
                         struct report *r)
 {
     size_t fill = 0, off;
+    uint64_t end_seq = 0;
     int end = 0;
 
     while (!end) {
@@ -750,23 +975,73 @@ static void receive_all(int rfd, unsigned char *buf, size_t cap, size_t size,
         r->bytes += (uint64_t)n;
         fill += (size_t)n;
         for (off = 0; !end && fill - off >= size; off += size)
-            end = check_message(buf + off, size, r);
+            end = check_message(buf + off, size, r, &end_seq);
         memmove(buf, buf + off, fill - off);    /* keep the partial message */
         fill -= off;
     }
     if (fill != 0)
         fatal("%zu unexpected bytes after the END message", fill);
+    if (end_seq > r->received + r->lost)        /* the missing ones are lost */
+        r->lost = end_seq - r->received;
+}
+
+/*
+ * One recv() per datagram, until the first END, or until DGRAM_IDLE_MS pass
+ * without any datagram (every END was lost): that clock starts with the
+ * first datagram, so a sender slow to start is not taken for a finished one.
+ * A datagram of the wrong length is corrupt (its header is not trusted).
+ */
+static void receive_all_dgram(int fd, unsigned char *buf, size_t cap,
+                              size_t size, struct report *r)
+{
+    int idle_timeout_set = 0;
+
+    for (;;) {
+        uint64_t corrupt_before = r->corrupt, end_seq, accounted;
+        ssize_t n = recv_dgram(fd, buf, cap);
+
+        if (n < 0)
+            return;     /* silence: lost stays as the seq jumps counted it */
+        if (n == 0)
+            fatal("end of file (or an empty datagram) before the END message");
+        if (!idle_timeout_set) {
+            set_recv_timeout(fd, DGRAM_IDLE_MS);
+            idle_timeout_set = 1;
+        }
+        r->bytes += (uint64_t)n;
+        if ((size_t)n != size) {
+            r->corrupt++;
+            r->expected++;
+            continue;
+        }
+        if (check_message(buf, size, r, &end_seq)) {
+            /* Every data message is received, corrupt, or lost. */
+            accounted = r->received + corrupt_before;
+            r->lost = end_seq > accounted ? end_seq - accounted : 0;
+            return;
+        }
+    }
+}
+
+static int is_end_copy(const unsigned char *m, ssize_t n, size_t size)
+{
+    return (size_t)n == size && get_le32(m) == MSG_MAGIC
+           && (get_le32(m + 4) & FLAG_END);
 }
 
 /* Child: receive, check, report. */
 static void receiver(const struct options *o, int rfd, int wfd)
 {
-    size_t cap = o->size > RX_MIN_BUF ? o->size : RX_MIN_BUF;
+    size_t cap = rx_capacity(o->size);
     unsigned char *buf = xmalloc(cap);
     unsigned char out[REPORT_SIZE];
     struct report r = { 0 };
+    ssize_t n;
 
-    receive_all(rfd, buf, cap, o->size, &r);
+    if (o->datagram)
+        receive_all_dgram(rfd, buf, cap, o->size, &r);
+    else
+        receive_all(rfd, buf, cap, o->size, &r);
 
     put_le32(out, REPORT_MAGIC);
     put_le32(out + 4, 0);
@@ -775,11 +1050,21 @@ static void receiver(const struct options *o, int rfd, int wfd)
     put_le64(out + 24, r.reordered);
     put_le64(out + 32, r.corrupt);
     put_le64(out + 40, r.bytes);
-    write_full(wfd, out, REPORT_SIZE);
 
     /* Stay alive until the parent closes: it still reads our CPU time. */
-    if (read_full(rfd, buf, 1) != 0)
-        fatal("unexpected data after the END message");
+    if (!o->datagram) {
+        write_full(wfd, out, REPORT_SIZE);
+        if (read_full(rfd, buf, 1) != 0)
+            fatal("unexpected data after the END message");
+    } else {
+        send_dgram(wfd, out, REPORT_SIZE);
+        set_recv_timeout(rfd, 0);
+        /* Until the parent's empty datagram; more copies of END may come
+         * first. (Our queue is drained, so that datagram is not dropped.) */
+        while ((n = recv_dgram(rfd, buf, cap)) != 0)
+            if (!is_end_copy(buf, n, o->size))
+                fatal("unexpected datagram after the END message");
+    }
     free(buf);
 }
 
@@ -800,6 +1085,14 @@ void bench_init(int argc, char **argv, const char *mechanism, unsigned flags,
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         die("signal");
     patterns_init(opt->size);
+}
+
+void bench_init_datagram(int argc, char **argv, const char *mechanism,
+                         size_t max_datagram, struct options *opt)
+{
+    datagram_mode = 1;
+    max_size = max_datagram < MAX_SIZE ? max_datagram : MAX_SIZE;
+    bench_init(argc, argv, mechanism, 0, opt);
 }
 
 /* Writes s on stderr with write(2) only: usable in a signal handler. */
@@ -944,6 +1237,11 @@ int run_parent(const struct options *opt, int rfd, int wfd)
         ping(opt, rfd, wfd, &s, &cpu);
     else
         sender(opt, rfd, wfd, &r, &messages, &elapsed, &cpu);
+    /* A datagram socket has no end of file to send: an empty datagram
+     * tells the child to stop. (The child's queue is empty by now, so even
+     * UDP does not drop it.) */
+    if (opt->datagram)
+        send_dgram(wfd, "", 0);
     close_ends(rfd, wfd);       /* the child sees EOF and exits */
     reap_child();
 

@@ -17,6 +17,11 @@
  *
  * rfd and wfd may be the same descriptor (a socket); it is closed once.
  *
+ * A datagram mechanism (udp.c, ...) calls bench_init_datagram() instead,
+ * with the largest datagram it can carry, and passes one socket as both
+ * rfd and wfd: the harness then sends every message with one send() and
+ * receives it with one recv() (the datagram rules of PROTOCOL.md).
+ *
  * Between fork_peer() and run_parent() the parent is "setting up": it may
  * block until the child opens or connects (a FIFO's open, accept). If the
  * child dies meanwhile, the parent does not hang: it removes its temporary
@@ -45,7 +50,9 @@ struct options {
                                mechanism has no such option (not TCP) */
     int writes;             /* --writes, latency only: write() calls per
                                message on both sides, 1 (default) or 2;
-                               always 1 in throughput mode */
+                               always 1 in throughput mode (and for
+                               datagram mechanisms) */
+    int datagram;           /* 1: one message = one datagram (send/recv) */
 };
 
 /* Flags for bench_init: which mechanism-specific options it accepts. */
@@ -54,6 +61,11 @@ struct options {
 /* Parses the command line (exits 1 with usage on error), ignores SIGPIPE. */
 void bench_init(int argc, char **argv, const char *mechanism, unsigned flags,
                 struct options *opt);
+
+/* The same for a datagram mechanism: --size is limited to max_datagram
+ * bytes, --writes 2 (splitting a message) is a usage error. */
+void bench_init_datagram(int argc, char **argv, const char *mechanism,
+                         size_t max_datagram, struct options *opt);
 
 /* Pins the parent, forks; the child pins itself. Returns 0 in the child. */
 pid_t fork_peer(const struct options *opt);
@@ -87,6 +99,12 @@ uint64_t now_ns(void);                        /* CLOCK_MONOTONIC */
 uint64_t cpu_ns_of(pid_t pid);                /* all threads, from /proc */
 size_t read_full(int fd, void *buf, size_t n);       /* n, or 0 at EOF */
 void write_full(int fd, const void *buf, size_t n);
+
+/* AF_UNIX datagrams (SOCK_DGRAM, SOCK_SEQPACKET) must fit in the sending
+ * socket's SO_SNDBUF less 32 bytes: raises SO_SNDBUF when the default
+ * (net.core.wmem_default) is too small for size; fails if
+ * net.core.wmem_max does not allow enough. */
+void unix_fit_sndbuf(int fd, size_t size);
 
 /* Print "what: strerror(errno)" (die) or a message (fatal) on stderr, kill
  * the child if there is one, remove the temporary names, exit 1. */

@@ -11,6 +11,8 @@ export interface DeferredChannelOptions {
   waitSync: () => Channel;
   /** Abandons a connection still in progress (close() before ready). */
   cancel: () => void;
+  /** Datagram kinds: larger sends fail at once (ERR_MESSAGE_TOO_LARGE), not once a peer turns up. */
+  maxMessage?: number;
 }
 
 export class DeferredChannel implements Channel {
@@ -18,6 +20,7 @@ export class DeferredChannel implements Channel {
   readonly #ready: Promise<Channel>;
   readonly #waitSync: () => Channel;
   readonly #cancel: () => void;
+  readonly #maxMessage: number;
   #channel: Channel | null = null;
   #closed = false;
 
@@ -25,6 +28,7 @@ export class DeferredChannel implements Channel {
     this.transport = o.transport;
     this.#waitSync = o.waitSync;
     this.#cancel = o.cancel;
+    this.#maxMessage = o.maxMessage ?? Infinity;
     this.#ready = o.ready.then(
       async (ch) => {
         if (this.#closed) {
@@ -54,6 +58,7 @@ export class DeferredChannel implements Channel {
     if (this.#channel) return this.#channel.send(data, opts);
     try {
       assertBytes(data); // bad arguments fail now, not once a peer turns up
+      this.#checkSize(data);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -62,7 +67,10 @@ export class DeferredChannel implements Channel {
 
   sendv(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
     try {
-      for (const c of chunks) assertBytes(c, 'chunk');
+      for (const c of chunks) {
+        assertBytes(c, 'chunk');
+        this.#checkSize(c);
+      }
     } catch (err) {
       return Promise.reject(err);
     }
@@ -107,8 +115,21 @@ export class DeferredChannel implements Channel {
     return this.#channel?.fds?.() ?? [];
   }
 
+  get lastTruncation(): { length: number; received: number } | null {
+    return this.#channel?.lastTruncation ?? null;
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  #checkSize(data: Uint8Array): void {
+    if (data.byteLength > this.#maxMessage) {
+      throw ipcError('ERR_MESSAGE_TOO_LARGE', `${this.transport}: a message of ${data.byteLength} bytes exceeds the ${this.#maxMessage}-byte maximum`, {
+        size: data.byteLength,
+        maxSize: this.#maxMessage,
+      });
+    }
   }
 
   #whenReady(): Promise<Channel> {

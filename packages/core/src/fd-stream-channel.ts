@@ -369,6 +369,21 @@ export class FdStreamChannel implements Channel {
     return [...new Set([this.#readFd, this.#writeFd])].filter((f): f is OwnedFd => f !== null && !f.closed).map((f) => f.fd);
   }
 
+  /**
+   * Gives up the fds without closing them, for another engine to drive (node:net after the blocking
+   * path, say). Only while nothing is queued or pending; the channel is closed afterwards.
+   */
+  surrender(): OwnedFd[] {
+    if (this.#closed) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`);
+    if (this.#chunks.length > 0 || this.#readWaiters.length > 0 || this.#writeQueue.length > 0) {
+      throw ipcError('ERR_CHANNEL_MODE', `${this.transport}: data is still queued in this channel`);
+    }
+    this.#closeReadPoller();
+    this.#closeWritePoller();
+    this.#closed = true;
+    return [...new Set([this.#readFd, this.#writeFd])].filter((f): f is OwnedFd => f !== null);
+  }
+
   // ---- internals: mode ----------------------------------------------------------------------------
 
   #enterMode(mode: Mode): void {

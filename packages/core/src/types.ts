@@ -57,6 +57,8 @@ export interface Channel extends AsyncDisposable {
   sendSync?(data: Uint8Array): void;
   /** Blocking path: waits for data, copies it into `into`, returns the byte count; `null` at end of stream. */
   recvSync?(into: Uint8Array): number | null;
+  /** Datagram kinds: what the last recvSync() could not fit into its buffer (null if it all fit). */
+  readonly lastTruncation?: { length: number; received: number } | null;
   /** The fds of the kernel objects this channel uses (for probes and diagnostics; do not close them). */
   fds?(): number[];
   /** Releases everything (fds, files, watchers). Pending sends and recvs reject with ERR_CHANNEL_CLOSED. */

@@ -27,7 +27,9 @@ export interface FdStat {
 /** A socket address. A unix `path` starting with "\0" is a Linux abstract name. */
 export type SockAddr =
   | { family: 'inet' | 'inet6'; address: string; port: number }
-  | { family: 'unix'; path: string };
+  | { family: 'unix'; path: string }
+  /** connect() to this dissolves a datagram socket's peer association. */
+  | { family: 'unspec' };
 
 export type SocketDomain = 'inet' | 'inet6' | 'unix';
 export type SocketType = 'stream' | 'dgram' | 'seqpacket';

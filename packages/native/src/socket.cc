@@ -50,6 +50,11 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::st
   if (!fam.IsString()) ThrowType(env, "address.family must be a string");
   std::string family = fam.As<Napi::String>().Utf8Value();
   memset(ss, 0, sizeof *ss);
+  if (family == "unspec") {
+    // connect() to AF_UNSPEC dissolves a datagram socket's association with its peer.
+    ss->ss_family = AF_UNSPEC;
+    return sizeof(sa_family_t);
+  }
   if (family == "unix") {
     Napi::Value p = o.Get("path");
     if (!p.IsString()) ThrowType(env, "address.path must be a string");

@@ -2,7 +2,7 @@
 import { tcpTransport } from './transport.js';
 
 export { TCP_MODULE, tcpSemantics, tcpTransport, type TcpOpenOptions } from './transport.js';
-export { TcpChannel } from './channel.js';
+export { tcpChannel } from './channel.js';
 
 /** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
 export const transports = { tcp: tcpTransport };

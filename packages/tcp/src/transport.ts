@@ -19,7 +19,7 @@ import {
   type Transport,
 } from '@ipc-compare/core';
 import { bind, constants, getsockname, listen, setsockopt, socket } from '@ipc-compare/native';
-import { TcpChannel } from './channel.js';
+import { tcpChannel } from './channel.js';
 
 export const TCP_MODULE = '@ipc-compare/tcp';
 
@@ -88,11 +88,11 @@ export const tcpTransport: Transport<TcpOpenOptions> = {
     const addr = getsockname(listener.fd) as { port: number };
     const token = randomBytes(TOKEN_BYTES);
     const acceptor = new ListenerAcceptor(listener, token);
-    let channel: TcpChannel | null = null;
+    let channel: Channel | null = null;
     const made = (fd: number) => {
       if (!channel) {
         setNoDelay(fd, noDelay);
-        channel = new TcpChannel('tcp', OwnedFd.own(fd, 'tcp channel'), noDelay);
+        channel = tcpChannel('tcp', OwnedFd.own(fd, 'tcp channel'), noDelay);
       }
       return channel;
     };
@@ -119,6 +119,6 @@ export const tcpTransport: Transport<TcpOpenOptions> = {
       fd.close();
       throw err;
     }
-    return new TcpChannel('tcp', fd, noDelay);
+    return tcpChannel('tcp', fd, noDelay);
   },
 };

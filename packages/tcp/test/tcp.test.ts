@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { spawnPeer, type Channel } from '@ipc-compare/core';
 import { describeConformance } from '@ipc-compare/core/conformance';
 import { constants, fstat, getsockopt } from '@ipc-compare/native';
-import { TcpChannel, tcpTransport } from '../src/index.js';
+import { tcpTransport } from '../src/index.js';
+import type { HandOverChannel } from '@ipc-compare/core';
 
 describeConformance(tcpTransport);
 
@@ -42,9 +43,10 @@ describe('TCP is full duplex', () => {
 
   it('one fd carries both directions: the connected fd is a socket', async () => {
     const opened = await tcpTransport.open();
-    const mine = (await tcpTransport.attach(opened.peer)) as TcpChannel; // connect to ourselves
-    expect(fstat(mine.fd).type).toBe('socket');
-    expect(getsockopt(mine.fd, constants.IPPROTO_TCP, constants.TCP_NODELAY)).toBe(1);
+    const mine = (await tcpTransport.attach(opened.peer)) as HandOverChannel; // connect to ourselves
+    const [fd] = mine.fds();
+    expect(fstat(fd!).type).toBe('socket');
+    expect(getsockopt(fd!, constants.IPPROTO_TCP, constants.TCP_NODELAY)).toBe(1);
     await mine.send(Buffer.from('ping'));
     expect(Buffer.from((await opened.channel.recv())!).toString()).toBe('ping');
     await opened.channel.send(Buffer.from('pong'));
