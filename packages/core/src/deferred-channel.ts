@@ -115,6 +115,10 @@ export class DeferredChannel implements Channel {
     return this.#channel?.fds?.() ?? [];
   }
 
+  get syscalls(): { reads: number; writes: number; wouldBlock: number } | undefined {
+    return this.#channel?.syscalls;
+  }
+
   get lastTruncation(): { length: number; received: number } | null {
     return this.#channel?.lastTruncation ?? null;
   }

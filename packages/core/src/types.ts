@@ -57,6 +57,8 @@ export interface Channel extends AsyncDisposable {
   sendSync?(data: Uint8Array): void;
   /** Blocking path: waits for data, copies it into `into`, returns the byte count; `null` at end of stream. */
   recvSync?(into: Uint8Array): number | null;
+  /** Syscalls made by this channel's engine, and sends the kernel refused for now (EAGAIN). */
+  readonly syscalls?: { reads: number; writes: number; wouldBlock: number };
   /** Datagram kinds: what the last recvSync() could not fit into its buffer (null if it all fit). */
   readonly lastTruncation?: { length: number; received: number } | null;
   /** The fds of the kernel objects this channel uses (for probes and diagnostics; do not close them). */

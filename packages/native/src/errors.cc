@@ -2,6 +2,7 @@
 
 #include <uv.h>
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 namespace ipc {
@@ -104,8 +105,16 @@ static Napi::Value ErrnoErrorJs(const Napi::CallbackInfo& info) {
   return ErrnoError(info.Env(), err, syscall.c_str()).Value();
 }
 
+// strerror(errno): the C library's text ("Connection refused"), for programs whose output must match
+// their C originals byte for byte (Node's texts are libuv's, in lower case).
+static Napi::Value StrError(const Napi::CallbackInfo& info) {
+  int err = ArgInt(info, 0, "errno");
+  return Napi::String::New(info.Env(), strerror(err < 0 ? -err : err));
+}
+
 void InitErrors(Napi::Env env, Napi::Object exports) {
   exports.Set("errnoError", Napi::Function::New(env, ErrnoErrorJs, "errnoError"));
+  exports.Set("strerror", Napi::Function::New(env, StrError, "strerror"));
 }
 
 }  // namespace ipc

@@ -118,6 +118,7 @@ export interface ErrnoException extends Error {
 
 interface Addon {
   errnoError(errno: number, syscall: string, path?: string): ErrnoException;
+  strerror(errno: number): string;
   read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
   readBlocking(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
   write(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
@@ -163,6 +164,8 @@ const addon = createRequire(import.meta.url)('../build/Release/ipc_native.node')
 
 /** Builds (does not throw) the Node-style Error for `errno` (positive or negative). */
 export const errnoError: Addon['errnoError'] = addon.errnoError;
+/** The C library's strerror() text (e.g. "Connection refused"), for output that must match C's. */
+export const strerror: Addon['strerror'] = addon.strerror;
 
 // ---- fd.cc: one syscall each ----------------------------------------------------------------------
 

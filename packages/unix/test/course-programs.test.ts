@@ -1,0 +1,87 @@
+// The course's recv-unix / send-unix, ported: same arguments, output and errors as the C originals
+// (the C versions are in bench/c; bench/test/course-interop.test.ts runs each against the other).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bind, close, socket } from '@ipc-compare/native';
+
+const bin = (name: string) => new URL(`../dist/bin/${name}.js`, import.meta.url).pathname;
+const root = new URL('../../..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'course-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sendUnix(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin('send-unix'), ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Starts recv-unix, waits until it is bound, and collects its output until stopped. */
+async function startRecvUnix(name: string, chars: string) {
+  const child = spawn(process.execPath, [bin('recv-unix'), name, chars], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  // Bound once a send no longer fails (ENOENT/ECONNREFUSED): probe with zero repeats of a real send.
+  for (let i = 0; i < 100; i++) {
+    if (sendUnix(name, 'probe', '1').code === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    lines: async (n: number) => {
+      for (let i = 0; i < 200 && out.split('\n').length - 1 < n; i++) await new Promise((r) => setTimeout(r, 10));
+      return out.split('\n').slice(1, n); // drop the probe's line
+    },
+    stop: async () => {
+      child.kill();
+      await exited;
+      return err;
+    },
+  };
+}
+
+describe('recv-unix / send-unix (TypeScript ports)', () => {
+  it('sends num-repeat datagrams; the receiver cuts each to num-chars, as recv(2) into that buffer does', async () => {
+    const name = join(dir, 'sock');
+    const recv = await startRecvUnix(name, '5');
+    const s = sendUnix(name, 'hello-world', '3');
+    expect(s).toEqual({ code: 0, out: 'sent 11 bytes\nsent 11 bytes\nsent 11 bytes\n', err: '' });
+    expect(await recv.lines(4)).toEqual(['5 bytes received: "hello"', '5 bytes received: "hello"', '5 bytes received: "hello"']);
+    expect(await recv.stop()).toBe('');
+  });
+
+  it('a stale socket file of the same name is removed first', async () => {
+    const name = join(dir, 'stale');
+    const fd = socket('unix', 'dgram');
+    bind(fd, { family: 'unix', path: name });
+    close(fd); // the file stays behind
+    expect(sendUnix(name, 'x', '1')).toMatchObject({ code: 1, err: 'send-unix: sendto: Connection refused\n' });
+    const recv = await startRecvUnix(name, '64');
+    expect(sendUnix(name, 'after the stale one', '1').code).toBe(0);
+    expect(await recv.lines(2)).toEqual(['19 bytes received: "after the stale one"']);
+    await recv.stop();
+  });
+
+  it("errors as in the C originals: usage, name too long, nobody there", () => {
+    const node = (b: string, ...a: string[]) => spawnSync(process.execPath, [bin(b), ...a], { encoding: 'utf8' });
+    for (const args of [[], ['a'], ['a', '5', 'x'], ['a', '0'], ['a', 'x']]) {
+      expect(node('recv-unix', ...args)).toMatchObject({ status: 1, stdout: '', stderr: 'usage: recv-unix <domain-sock-name> <num-chars>\n' });
+    }
+    for (const args of [[], ['a', 'b'], ['a', 'b', 'c', 'd'], ['a', 'b', '-1']]) {
+      expect(node('send-unix', ...args)).toMatchObject({ status: 1, stdout: '', stderr: 'usage: send-unix <domain-sock-name> <msg> <num-repeat>\n' });
+    }
+    const long = `/tmp/${'n'.repeat(110)}`;
+    expect(node('recv-unix', long, '5')).toMatchObject({ status: 1, stderr: `recv-unix: ${long}: File name too long\n` });
+    expect(node('send-unix', long, 'hi', '1')).toMatchObject({ status: 1, stderr: `send-unix: ${long}: File name too long\n` });
+    expect(node('send-unix', join(dir, 'nobody'), 'hi', '1')).toMatchObject({ status: 1, stdout: '', stderr: 'send-unix: sendto: No such file or directory\n' });
+  });
+
+  it('npx finds both programs from the repository root', () => {
+    const r = spawnSync('npx', ['--no-install', 'send-unix'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('usage: send-unix <domain-sock-name> <msg> <num-repeat>');
+  });
+});

@@ -1,0 +1,126 @@
+// AF_UNIX SOCK_DGRAM and SOCK_SEQPACKET against the shared kit, then the notes' claims, observed.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTestMessage, spawnPeer, testMessageSize } from '@ipc-compare/core';
+import { describeConformance } from '@ipc-compare/core/conformance';
+import { socket, bind, close } from '@ipc-compare/native';
+import { UNIX_MAX_DATAGRAM, unixDgramTransport, unixSeqpacketTransport } from '../src/index.js';
+
+describeConformance(unixDgramTransport);
+describeConformance({ ...unixDgramTransport, id: 'unix-dgram (abstract names)' }, { openOptions: { abstract: true } });
+describeConformance(unixSeqpacketTransport);
+
+const roles = '@ipc-compare/core/roles';
+const scratch = mkdtempSync(join(tmpdir(), 'unix-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.each([unixDgramTransport, unixSeqpacketTransport])('$id keeps message boundaries', (t) => {
+  it('100 sends of 1…100 bytes arrive as 100 messages of exactly those sizes', async () => {
+    const sizes = Array.from({ length: 100 }, (_, i) => i + 1);
+    const opened = await t.open();
+    const peer = await spawnPeer(opened, { module: roles, name: 'burst', args: { sizes } });
+    await sleep(200);
+    const got: number[] = [];
+    for (let i = 0; i < 100; i++) got.push((await opened.channel.recv())!.byteLength);
+    expect(got).toEqual(sizes);
+    await opened.channel.close();
+    await peer.result();
+  });
+
+  it('a message received into a smaller buffer is truncated (MSG_TRUNC tells the real length)', async () => {
+    const opened = await t.open();
+    const peer = await spawnPeer(opened, { module: roles, name: 'burst', args: { sizes: [5000, 7] } });
+    const ch = opened.channel;
+    const small = Buffer.alloc(64);
+    expect(ch.recvSync!(small)).toBe(64);
+    expect(ch.lastTruncation).toEqual({ length: 5000, received: 64 });
+    expect(ch.recvSync!(small)).toBe(7); // the rest of the 5000 is gone
+    expect(ch.lastTruncation).toBeNull();
+    await ch.close();
+    await peer.result();
+  });
+});
+
+describe('AF_UNIX datagrams are reliable', () => {
+  it('a flood to a receiver that keeps pausing: the sender is held back, nothing is lost', async () => {
+    const count = 20_000;
+    const opened = await unixDgramTransport.open();
+    const peer = await spawnPeer(opened, { module: roles, name: 'sink', args: { count, maxMessage: UNIX_MAX_DATAGRAM, idleMs: 2000, pauseEvery: 200, pauseMs: 5 } });
+    const ch = opened.channel;
+    let last: Promise<void> = Promise.resolve();
+    for (let i = 0; i < count; i++) {
+      last = ch.send(makeTestMessage(i, testMessageSize(i, UNIX_MAX_DATAGRAM)));
+      if (i % 256 === 255) await last;
+    }
+    await last;
+    const r = (await peer.result({ timeoutMs: 60_000 })) as { received: number; lost: number; errors: string[] };
+    const held = ch.fds!().length; // one connected socket
+    const wouldBlock = ch.syscalls!.wouldBlock;
+    console.log(`unix-dgram: ${count} datagrams to a receiver that pauses: ${r.received} received, ${r.lost} lost; the kernel refused ${wouldBlock} sends for a while (EAGAIN) instead of dropping`);
+    expect(held).toBe(1);
+    expect(r).toMatchObject({ received: count, lost: 0, errors: [] });
+    expect(wouldBlock).toBeGreaterThan(0);
+    await ch.close();
+  });
+});
+
+describe('SOCK_SEQPACKET is connection-oriented', () => {
+  it('the peer closing is end of stream, after every message it sent', async () => {
+    const opened = await unixSeqpacketTransport.open();
+    const peer = await spawnPeer(opened, { module: roles, name: 'source', args: { count: 3, maxMessage: UNIX_MAX_DATAGRAM } });
+    for (let i = 0; i < 3; i++) expect((await opened.channel.recv())!.byteLength).toBe(testMessageSize(i));
+    expect(await opened.channel.recv()).toBeNull();
+    await peer.result();
+    await opened.channel.close();
+  });
+});
+
+describe('names', () => {
+  it('a private 0700 directory, socket files 0600, removed once connected; abstract names leave nothing', async () => {
+    const opened = await unixDgramTransport.open();
+    const { path } = opened.peer.params as { path: string };
+    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
+    expect(statSync(path).isSocket()).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const peer = await spawnPeer(opened, { module: roles, name: 'echo' });
+    await opened.channel.send(Buffer.from('x'));
+    await opened.channel.recv();
+    expect(existsSync(join(path, '..'))).toBe(false);
+    await opened.channel.close();
+    await peer[Symbol.asyncDispose](); // a datagram peer never sees an end: stop it
+
+    const abs = await unixSeqpacketTransport.open({ abstract: true });
+    expect((abs.peer.params as { path: string }).path.startsWith('\0ipc-compare-seqpacket-')).toBe(true);
+    await abs.channel.close();
+  });
+
+  it('a stale socket file in a given directory is replaced; the files go on close, the directory stays', async () => {
+    const dir = mkdtempSync(join(scratch, 'given-'));
+    const stale = socket('unix', 'dgram');
+    bind(stale, { family: 'unix', path: join(dir, 'a') });
+    close(stale); // the file stays behind, as after a crash
+    const opened = await unixDgramTransport.open({ dir });
+    const peer = await spawnPeer(opened, { module: roles, name: 'echo' });
+    await opened.channel.send(Buffer.from('hi'));
+    expect(Buffer.from((await opened.channel.recv())!).toString()).toBe('hi');
+    await opened.channel.close();
+    await peer[Symbol.asyncDispose]();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a name longer than sun_path is refused with ENAMETOOLONG before any syscall', async () => {
+    const deep = join(scratch, 'x'.repeat(120));
+    await expect(unixDgramTransport.open({ dir: deep })).rejects.toMatchObject({ code: 'ENAMETOOLONG', syscall: 'bind' });
+    const opened = await unixDgramTransport.open();
+    await expect(unixDgramTransport.attach({ ...opened.peer, params: { ...(opened.peer.params as object), path: `/tmp/${'y'.repeat(200)}` } })).rejects.toMatchObject({
+      code: 'ENAMETOOLONG',
+    });
+    await opened.channel.close();
+    await expect(unixSeqpacketTransport.attach({ transport: 'unix-seqpacket', module: '@ipc-compare/unix', params: { path: join(scratch, 'nobody-listens'), token: '0'.repeat(32) } })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+});
