@@ -4,7 +4,9 @@ import type { Transport } from '@ipc-compare/core';
 import { fifoTransport } from '@ipc-compare/fifo';
 import { pipeTransport } from '@ipc-compare/pipe';
 import { tcpTransport } from '@ipc-compare/tcp';
-import { nodeNetPipeTransport } from './baselines/index.js';
+import { udpTransport } from '@ipc-compare/udp';
+import { unixDgramTransport, unixSeqpacketTransport } from '@ipc-compare/unix';
+import { nodeDgramUdpTransport, nodeNetPipeTransport } from './baselines/index.js';
 import type { Path } from './roles.js';
 
 export interface Mechanism {
@@ -51,6 +53,30 @@ export const mechanisms: readonly Mechanism[] = [
     transport: tcpTransport,
     paths: ['blocking', 'async'],
     cBaseline: 'tcp',
+    nodeBaseline: null,
+  },
+  {
+    id: 'udp',
+    title: 'UDP over 127.0.0.1, connected sockets (one datagram per message)',
+    transport: udpTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'udp',
+    nodeBaseline: { transport: nodeDgramUdpTransport, title: 'node:dgram end to end' },
+  },
+  {
+    id: 'unix-dgram',
+    title: 'AF_UNIX SOCK_DGRAM, bound to paths and connected',
+    transport: unixDgramTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'unix_dgram',
+    nodeBaseline: null,
+  },
+  {
+    id: 'unix-seqpacket',
+    title: 'AF_UNIX SOCK_SEQPACKET, listener on a path',
+    transport: unixSeqpacketTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'unix_seqpacket',
     nodeBaseline: null,
   },
   // Nagle's algorithm: only a message written in two parts shows it (write-write-read), so both rows

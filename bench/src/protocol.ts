@@ -151,6 +151,34 @@ export class StreamVerifier {
     return this.#ended;
   }
 
+  /**
+   * One datagram = one message (datagram mechanisms). A datagram of the wrong length is corrupt. At
+   * END the missing ones are `END.seq − received − corrupt` (PROTOCOL.md, datagram section).
+   */
+  feedDatagram(msg: Uint8Array): boolean {
+    if (this.#ended) throw new Error('a datagram after the END message');
+    const buf = Buffer.isBuffer(msg) ? msg : Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+    const r = this.report;
+    r.bytes += buf.length;
+    if (buf.length !== this.#size || buf.readUInt32LE(0) !== MSG_MAGIC) {
+      r.corrupt++;
+      this.#expected++;
+      return false;
+    }
+    const seq = buf.readUInt32LE(8) + buf.readUInt32LE(12) * 2 ** 32;
+    const d = this.#shift[seq % PATTERNS]!;
+    const payloadOk = buf.compare(this.#base, HEADER_BYTES + d, this.#size + d, HEADER_BYTES, this.#size) === 0;
+    const flags = buf.readUInt32LE(4);
+    if (flags & FLAG_END) {
+      if (!payloadOk) r.corrupt++;
+      r.lost = Math.max(r.lost, seq - r.received - r.corrupt);
+      this.#ended = true;
+      return true;
+    }
+    this.#account(true, flags, seq, payloadOk);
+    return false;
+  }
+
   #account(magicOk: boolean, flags: number, seq: number, payloadOk: boolean): void {
     const r = this.report;
     if (!magicOk) {

@@ -48,19 +48,25 @@ export interface ThroughputRow extends RowBase {
   kind: 'throughput';
   /** Data messages sent (END not counted). */
   messages: number;
-  /** messages × size. */
+  /** Data delivered intact: received × size. */
   bytes: number;
   elapsedNs: number;
-  /** 10^6 bytes per second. */
+  /** Delivered 10^6 bytes per second. */
   mbPerSec: number;
+  /** Delivered messages per second. */
   msgsPerSec: number;
+  /** lost / messages (0 for a reliable mechanism, or the row is not verified). */
+  lossRate: number;
   /** CPU time (both processes) per MB moved, ns. */
   cpuNsPerMB: number;
   received: number;
   lost: number;
   reordered: number;
   corrupt: number;
-  /** Every message arrived, in order, byte-exact. */
+  /**
+   * Nothing corrupt, and for a reliable mechanism every message arrived in order. A lossy mechanism
+   * (UDP) is verified when what arrived is intact; its loss is reported, not an error.
+   */
   verified: boolean;
   /** This row's MB/s / the C baseline's MB/s; null for C rows. */
   ratioToC: number | null;
@@ -96,6 +102,10 @@ export interface SemanticsRow {
   duplex: PropertyCheck<'full' | 'half'>;
   reliable: PropertyCheck<boolean>;
   reach: PropertyCheck<'related' | 'local' | 'network'>;
+  /** A message read into a smaller buffer loses the rest (datagrams) or not (streams). */
+  truncation: PropertyCheck<boolean>;
+  /** Largest message one send accepts (null: a byte stream, no message size). */
+  maxMessage: PropertyCheck<number | null>;
 }
 
 export interface Results {

@@ -1,6 +1,7 @@
 // Peer roles of the benchmark (run in the second process by spawnPeer): the pong side of the latency
 // ping-pong and the receiving side of the throughput stream, each on the async or the blocking path.
 import type { Channel, Role } from '@ipc-compare/core';
+import { constants, poll } from '@ipc-compare/native';
 import { Patterns, StreamVerifier, encodeReport } from './protocol.js';
 
 export type Path = 'async' | 'blocking';
@@ -25,35 +26,38 @@ export interface ReceiverArgs {
 }
 
 /** Echoes every `size`-byte message (reassembled from a stream) until end of stream. */
-const pong: Role = async ({ channel, args }) => {
+const pong: Role = async ({ channel, transport, args }) => {
   const { size, path, writes } = args as PongArgs;
+  const datagrams = transport.semantics.boundaries;
   let count = 0;
   if (path === 'blocking') {
     const buf = Buffer.allocUnsafe(size);
     const parts = splitForWrites(buf, writes);
     for (;;) {
       let got = 0;
-      while (got < size) {
+      do {
         const n = channel.recvSync!(got === 0 ? buf : buf.subarray(got));
-        if (n === null) return { count };
+        if (n === null || (datagrams && n === 0)) return { count }; // end, or the empty "stop" datagram
         got += n;
-      }
+      } while (!datagrams && got < size);
+      if (got !== size) throw new Error(`a ${got}-byte message for a ${size}-byte ping`);
       for (const part of parts) channel.sendSync!(part);
       count++;
     }
   }
   for (;;) {
-    const msg = await recvMessage(channel, size);
-    if (msg === null) return { count };
+    const msg = await recvMessage(channel, size, datagrams);
+    if (msg === null || msg.byteLength === 0) return { count };
     for (const part of splitForWrites(msg, writes)) await channel.send(part);
     count++;
   }
 };
 
 /** One whole `size`-byte message from a stream (null at a clean end of stream). */
-export async function recvMessage(channel: Channel, size: number): Promise<Uint8Array | null> {
+export async function recvMessage(channel: Channel, size: number, datagrams = false): Promise<Uint8Array | null> {
   const first = await channel.recv();
-  if (first === null || first.byteLength === size) return first;
+  if (first === null || first.byteLength === size || (datagrams && first.byteLength === 0)) return first;
+  if (datagrams) throw new Error(`a ${first.byteLength}-byte datagram where ${size} bytes were expected`);
   const parts = [first];
   let got = first.byteLength;
   while (got < size) {
@@ -66,11 +70,16 @@ export async function recvMessage(channel: Channel, size: number): Promise<Uint8
   return Buffer.concat(parts, size);
 }
 
+/** Datagram mechanisms: the receiver gives up on END this long after the last datagram (PROTOCOL.md). */
+const DATAGRAM_IDLE_MS = 500;
+
 /**
  * Receives the throughput stream, checks every message (sequence and payload), sends the 48-byte
  * report after END, then waits for the sender to close (it still reads this process's CPU time).
  */
-const receiver: Role = async ({ channel, args }) => {
+const receiver: Role = async (ctx) => {
+  if (ctx.transport.semantics.boundaries) return receiveDatagrams(ctx);
+  const { channel, args } = ctx;
   const { size, path } = args as ReceiverArgs;
   const verifier = new StreamVerifier(new Patterns(size));
   if (path === 'blocking') {
@@ -93,5 +102,43 @@ const receiver: Role = async ({ channel, args }) => {
   }
   return verifier.report;
 };
+
+/**
+ * The datagram receiver: one message per datagram, END or 500 ms of silence ends it, the report goes
+ * back as one datagram. With no end of stream to wait for, it returns after sending the report.
+ */
+async function receiveDatagrams({ channel, args, control }: Parameters<Role>[0]): Promise<unknown> {
+  const { size, path } = args as ReceiverArgs;
+  const verifier = new StreamVerifier(new Patterns(size));
+  let started = false;
+  if (path === 'blocking') {
+    const buf = Buffer.allocUnsafe(Math.max(size, 65536));
+    const [fd] = channel.fds!();
+    while (!verifier.ended) {
+      if (started && poll(fd!, constants.POLLIN, DATAGRAM_IDLE_MS) === 0) break; // silence: all ENDs lost
+      const n = channel.recvSync!(buf);
+      if (n === null) break;
+      started = true;
+      verifier.feedDatagram(buf.subarray(0, n));
+    }
+    channel.sendSync!(encodeReport(verifier.report));
+  } else {
+    while (!verifier.ended) {
+      let m: Uint8Array | null;
+      try {
+        m = await channel.recv(started ? { signal: AbortSignal.timeout(DATAGRAM_IDLE_MS) } : undefined);
+      } catch (err) {
+        if ((err as { name?: string }).name === 'AbortError') break;
+        throw err;
+      }
+      if (m === null) break;
+      started = true;
+      verifier.feedDatagram(m);
+    }
+    await channel.send(encodeReport(verifier.report));
+  }
+  await control.next(); // no end of stream to wait for: the sender says when it has read our CPU time
+  return verifier.report;
+}
 
 export const roles: Record<string, Role> = { pong, receiver };

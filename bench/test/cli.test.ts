@@ -69,7 +69,7 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(seen('fifo')).toEqual({ boundaries: false, duplex: 'half', reliable: true, reach: 'local' });
     expect(seen('tcp')).toEqual({ boundaries: false, duplex: 'full', reliable: true, reach: 'network' });
     for (const s of res.semantics) {
-      for (const key of ['boundaries', 'duplex', 'reliable', 'reach'] as const) {
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage'] as const) {
         expect(s[key].agrees).toBe(true);
         expect(s[key].evidence.length).toBeGreaterThan(10);
       }
@@ -77,6 +77,42 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(byId.pipe!.boundaries.evidence).toMatch(/^100 sends of 1…100 bytes arrived as \d+ reads?/);
     expect(byId.pipe!.duplex.evidence).toMatch(/read only \(write → EBADF\)/);
     expect(byId.tcp!.duplex.evidence).toMatch(/1 fd for the channel: socket:\[\d+\] both ways/);
+  });
+
+  it('datagrams in one run: UDP loses under overload and says how much, UNIX datagrams hold the sender back and lose nothing', async () => {
+    const r = await run(['bench', 'semantics', '--mechanisms', 'udp,unix-dgram,unix-seqpacket', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as Results;
+    expect(res.errors).toEqual([]);
+    const by = Object.fromEntries(res.semantics.map((s) => [s.mechanism, s]));
+    expect(by.udp!.reliable).toMatchObject({ claimed: false, observed: false, agrees: true, evidence: expect.stringMatching(/\d+ arrived, [1-9]\d* lost \([\d.]+%\)/) });
+    for (const id of ['unix-dgram', 'unix-seqpacket']) {
+      expect(by[id]!.reliable).toMatchObject({ observed: true, agrees: true, evidence: expect.stringMatching(/all arrived, in order, intact; the kernel made the sender wait \d+ times \(EAGAIN\)/) });
+      expect(by[id]!.maxMessage).toMatchObject({ observed: 212960, agrees: true });
+    }
+    for (const id of ['udp', 'unix-dgram', 'unix-seqpacket']) {
+      expect(by[id]!.boundaries).toMatchObject({ observed: true, agrees: true });
+      expect(by[id]!.truncation).toMatchObject({ observed: true, agrees: true, evidence: expect.stringMatching(/MSG_TRUNC gave the real length/) });
+    }
+    expect(by.udp!.maxMessage).toMatchObject({ observed: 65507, agrees: true });
+    expect(by['unix-seqpacket']!.reach.observed).toBe('local');
+  });
+
+  it('datagram rows: sizes capped at the maximum datagram, loss reported for UDP, none for UNIX', async () => {
+    const r = await run(['bench', 'throughput', '--mechanisms', 'udp,unix-dgram', '--sizes', '4k,1m', '--placement', 'same', '--duration-ms', '80', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as Results;
+    expect(res.errors).toEqual([]);
+    const thr = res.rows as ThroughputRow[];
+    expect([...new Set(thr.filter((x) => x.mechanism === 'udp').map((x) => x.size))]).toEqual([4096, 65507]);
+    expect([...new Set(thr.filter((x) => x.mechanism === 'unix-dgram').map((x) => x.size))]).toEqual([4096, 212960]);
+    for (const row of thr) {
+      expect(row.verified).toBe(true);
+      expect(row.corrupt).toBe(0);
+      if (row.mechanism === 'unix-dgram') expect(row.lost).toBe(0);
+      expect(row.received + row.lost).toBeGreaterThanOrEqual(row.messages - row.corrupt);
+    }
+    expect(thr.some((x) => x.mechanism === 'udp' && x.impl === 'node')).toBe(true);
   });
 
   it('FIFO and TCP rows, and Nagle made visible (write-write-read: TCP_NODELAY off is far slower)', async () => {

@@ -1,5 +1,6 @@
 // Node built-in baselines, as transports (so the same roles and runners measure them).
+import { nodeDgramUdpTransport } from './node-dgram-udp.js';
 import { nodeNetPipeTransport } from './node-net-pipe.js';
 
-export { nodeNetPipeTransport };
-export const transports = { [nodeNetPipeTransport.id]: nodeNetPipeTransport };
+export { nodeDgramUdpTransport, nodeNetPipeTransport };
+export const transports = { [nodeNetPipeTransport.id]: nodeNetPipeTransport, [nodeDgramUdpTransport.id]: nodeDgramUdpTransport };

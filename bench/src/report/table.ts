@@ -67,7 +67,11 @@ export function renderTable(res: Results): string {
           r.mbPerSec.toFixed(r.mbPerSec < 100 ? 1 : 0),
           formatRate(r.msgsPerSec),
           formatNs(r.cpuNsPerMB),
-          r.verified ? `ok ${r.received}` : `FAILED lost ${r.lost} reord ${r.reordered} corrupt ${r.corrupt}`,
+          !r.verified
+            ? `FAILED lost ${r.lost} reord ${r.reordered} corrupt ${r.corrupt}`
+            : r.lost > 0
+              ? `ok ${r.received}, lost ${(r.lossRate * 100).toFixed(1)}%`
+              : `ok ${r.received}`,
           r.ratioToC === null ? '' : `${r.ratioToC.toFixed(2)}×`,
         ]),
         3,
@@ -80,13 +84,13 @@ export function renderTable(res: Results): string {
       p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
     out.push(
       table(
-        ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach'],
-        res.semantics.map((s) => [s.mechanism, cell(s.boundaries), cell(s.duplex), cell(s.reliable), cell(s.reach)]),
+        ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'max message'],
+        res.semantics.map((s) => [s.mechanism, cell(s.boundaries), cell(s.duplex), cell(s.reliable), cell(s.reach), cell(s.truncation), cell(s.maxMessage)]),
         99,
       ),
     );
     for (const s of res.semantics) {
-      for (const key of ['boundaries', 'duplex', 'reliable', 'reach'] as const) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage'] as const) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
     }
   }
   if (res.harness.floors.length) {

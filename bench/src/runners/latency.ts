@@ -26,26 +26,27 @@ function checkReply(reply: Uint8Array, msg: Uint8Array): void {
 }
 
 /** One round trip on the blocking path: send, then read until the whole echo is back. */
-function blockingRoundTrip(ch: Channel, msg: Uint8Array, reply: Uint8Array, writes: 1 | 2): () => void {
+function blockingRoundTrip(ch: Channel, msg: Uint8Array, reply: Uint8Array, writes: 1 | 2, datagrams: boolean): () => void {
   const size = msg.length;
   const parts = splitForWrites(msg, writes);
   return () => {
     for (const part of parts) ch.sendSync!(part);
     let got = 0;
-    while (got < size) {
+    do {
       const n = ch.recvSync!(got === 0 ? reply : reply.subarray(got));
       if (n === null) throw new Error('peer closed the channel');
       got += n;
-    }
+    } while (!datagrams && got < size);
+    if (got !== size) throw new Error(`a ${got}-byte reply to a ${size}-byte ping`);
     checkReply(reply, msg);
   };
 }
 
-function asyncRoundTrip(ch: Channel, msg: Uint8Array, writes: 1 | 2): () => Promise<void> {
+function asyncRoundTrip(ch: Channel, msg: Uint8Array, writes: 1 | 2, datagrams: boolean): () => Promise<void> {
   const parts = splitForWrites(msg, writes);
   return async () => {
     for (const part of parts) await ch.send(part);
-    const reply = await recvMessage(ch, msg.length);
+    const reply = await recvMessage(ch, msg.length, datagrams);
     if (reply === null) throw new Error('peer closed the channel');
     checkReply(reply, msg);
   };
@@ -99,9 +100,12 @@ export function measureTsLatency(m: Mechanism, impl: 'ts' | 'node', path: Path, 
   const writes = m.latencyWrites ?? 1;
   return withSession(m, impl, { name: 'pong', size: s.size, path, writes }, s.placement, async ({ channel: ch, peer, cpus }) => {
     const msg = latencyPayload(s.size);
-    const fn = path === 'blocking' ? blockingRoundTrip(ch, msg, Buffer.allocUnsafe(s.size), writes) : asyncRoundTrip(ch, msg, writes);
+    const datagrams = (impl === 'node' ? m.nodeBaseline!.transport : m.transport).semantics.boundaries;
+    const fn = path === 'blocking' ? blockingRoundTrip(ch, msg, Buffer.allocUnsafe(s.size), writes, datagrams) : asyncRoundTrip(ch, msg, writes, datagrams);
     await fn(); // the first round trip (page faults, lazy init) is discarded
     const { samplesNs, cpuNs } = await timeWithTinybench(fn, path, s, [process.pid, peer.pid]);
+    // A datagram peer never sees an end: an empty datagram tells it to stop (PROTOCOL.md).
+    if (datagrams) await (path === 'blocking' ? Promise.resolve(ch.sendSync!(new Uint8Array(0))) : ch.send(new Uint8Array(0)));
     await ch.close();
     await peer.result();
     const stats = latencyStats(samplesNs);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTestMessage, messageChannel, snapshotFds, testMessageSize, spawnPeer, type Channel, type Opened, type PeerProcess, type Transport } from '@ipc-compare/core';
-import { read, write } from '@ipc-compare/native';
+import { constants, read, send, write } from '@ipc-compare/native';
 import type { Mechanism } from '../mechanisms.js';
 import type { PropertyCheck, SemanticsRow } from '../results.js';
 
@@ -78,7 +78,10 @@ async function probeDuplex(m: Mechanism): Promise<PropertyCheck<'full' | 'half'>
 async function probeReliable(m: Mechanism): Promise<PropertyCheck<boolean>> {
   const count = 3000;
   const max = m.transport.semantics.maxMessage;
-  const args = { count, maxMessage: max, pauseEvery: 100, pauseMs: 2 };
+  // The receiver is deliberately slower than the sender (it keeps pausing), so a mechanism that can
+  // drop does drop, and one that cannot has to hold the sender back.
+  const idleMs = m.transport.semantics.endOfStream ? undefined : 1000;
+  const args = { count, maxMessage: max, pauseEvery: 100, pauseMs: 2, idleMs };
   return withPeer(m.transport, m.openOptions, { name: 'sink', args }, async (o, peer) => {
     const ch: Channel = messageChannel(o.channel, m.transport.semantics.boundaries);
     let last: Promise<void> = Promise.resolve();
@@ -88,12 +91,15 @@ async function probeReliable(m: Mechanism): Promise<PropertyCheck<boolean>> {
       if (i % 64 === 63) await last;
     }
     await last;
+    const heldBack = o.channel.syscalls?.wouldBlock;
     await o.channel.close();
-    const r = (await peer.result()) as { received: number; errors: string[]; paused: number };
-    const ok = r.received === count && r.errors.length === 0;
+    const r = (await peer.result()) as { received: number; lost: number; reordered: number; errors: string[]; paused: number };
+    const corrupt = r.errors.filter((e) => /corrupted|bytes, expected/.test(e));
+    const ok = r.received === count && r.lost === 0 && r.errors.length === 0;
+    const held = heldBack === undefined ? '' : heldBack > 0 ? `; the kernel made the sender wait ${heldBack} times (EAGAIN) instead of dropping` : '; the sender never had to wait';
     const evidence = ok
-      ? `${count} messages sent faster than the receiver read them (it paused ${r.paused}×): all arrived, in order, intact`
-      : `${count} sent, ${r.received} received${r.errors.length ? `; ${r.errors[0]}` : ''}`;
+      ? `${count} messages sent faster than the receiver read them (it paused ${r.paused}×): all arrived, in order, intact${held}`
+      : `${count} sent to a receiver that kept pausing: ${r.received} arrived, ${r.lost} lost (${((r.lost / count) * 100).toFixed(1)}%), ${r.reordered} out of order, ${corrupt.length ? 'some corrupt' : 'none corrupt'}`;
     return check(m.transport.semantics.reliable, ok, evidence);
   });
 }
@@ -121,12 +127,60 @@ async function probeReach(m: Mechanism): Promise<PropertyCheck<'related' | 'loca
     const params = (spec.params ?? {}) as Record<string, unknown>;
     const byAddress = typeof params.host === 'string' && typeof params.port === 'number';
     const observed = byAddress ? 'network' : 'local';
-    const how = byAddress ? `knowing only ${String(params.host)}:${String(params.port)} (an IP address: the same works from another host)` : `knowing only ${Object.values(params).filter((v) => typeof v === 'string').join(', ')}`;
+    const names = Object.values(params).filter((v): v is string => typeof v === 'string' && /^[/\0]/.test(v)).map((v) => (v.startsWith('\0') ? `@${v.slice(1)} (abstract)` : v));
+    const how = byAddress ? `knowing only ${String(params.host)}:${String(params.port)} (an IP address: the same works from another host)` : `knowing only ${names.join(', ')}`;
     return check(m.transport.semantics.reach, observed, `an unrelated process (own session, nothing inherited) attached ${how}${got === 'reach-probe' ? ' and its message arrived' : ''}`);
   } finally {
     await opened.channel.close().catch(() => {});
     opened.handOff();
   }
+}
+
+/** A 2000-byte message read into 100 bytes: cut (datagrams) or continued by the next read (streams)? */
+async function probeTruncation(m: Mechanism): Promise<PropertyCheck<boolean>> {
+  const claimed = m.transport.semantics.boundaries; // one recv per message: what does not fit is lost
+  if (!m.transport.blockingPath) return check(claimed, claimed, 'not probed: no blocking path to read into a small buffer');
+  return withPeer(m.transport, m.openOptions, { name: 'burst', args: { sizes: [2000, 10] } }, async (o) => {
+    const ch = o.channel;
+    const small = Buffer.alloc(100);
+    const first = ch.recvSync!(small);
+    const trunc = ch.lastTruncation ?? null;
+    const second = ch.recvSync!(Buffer.alloc(4096));
+    if (trunc) {
+      return check(claimed, true, `a ${trunc.length}-byte message read into ${trunc.received} bytes: ${first} returned, MSG_TRUNC gave the real length, the other ${trunc.length - trunc.received} bytes were gone (the next read returned the next message, ${second} bytes)`);
+    }
+    return check(claimed, false, `a 2000-byte send read into 100 bytes: ${first} returned, and the next read went on with the rest (${second} bytes, the next send's included): nothing is lost in a stream`);
+  });
+}
+
+/** The largest message one send accepts: EMSGSIZE above it (binary search on the channel's socket). */
+async function probeMaxMessage(m: Mechanism): Promise<PropertyCheck<number | null>> {
+  const claimed = m.transport.semantics.maxMessage ?? null;
+  if (!m.transport.semantics.boundaries) return check(claimed, null, 'a byte stream: no message size (a send of any length arrives as bytes)');
+  return withPeer(m.transport, m.openOptions, { name: 'echo' }, async (o) => {
+    await o.channel.send(Buffer.from('x')); // connected
+    await o.channel.recv();
+    const [fd] = o.channel.fds!();
+    // Ask the kernel directly (the channel itself refuses oversize messages before any syscall). A full
+    // queue (EAGAIN) still means the size is acceptable.
+    const fits = (n: number) => {
+      try {
+        send(fd!, Buffer.alloc(n), constants.MSG_DONTWAIT);
+        return true;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EMSGSIZE') return false;
+        throw err;
+      }
+    };
+    let lo = 1;
+    let hi = 1 << 22;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    return check(claimed, lo, `the kernel accepted a ${lo}-byte message and refused ${lo + 1} bytes with EMSGSIZE`);
+  });
 }
 
 export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
@@ -136,5 +190,7 @@ export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
     duplex: await probeDuplex(m),
     reliable: await probeReliable(m),
     reach: await probeReach(m),
+    truncation: await probeTruncation(m),
+    maxMessage: await probeMaxMessage(m),
   };
 }

@@ -5,6 +5,7 @@ import type { Mechanism } from '../mechanisms.js';
 import { FLAG_END, MessageSource, Patterns, REPORT_BYTES, decodeReport, type ReceiverReport } from '../protocol.js';
 import type { ThroughputRow } from '../results.js';
 import { recvMessage, type Path } from '../roles.js';
+import { constants, poll } from '@ipc-compare/native';
 import { runCThroughput } from './c-baseline.js';
 import { withSession } from './session.js';
 
@@ -29,7 +30,33 @@ function recvReportSync(ch: Channel): Uint8Array {
 }
 
 /** Streams for `durationMs`, sends END, waits for the report. Returns messages sent and ns elapsed. */
-async function stream(ch: Channel, path: Path, size: number, durationMs: number): Promise<{ messages: number; elapsedNs: number; report: ReceiverReport }> {
+/** Datagram END: sent three times, 1 ms apart, unless the report arrives first (PROTOCOL.md). */
+const END_COPIES = 3;
+const REPORT_WAIT_MS = 5000;
+
+function endAndReportSync(ch: Channel, end: Uint8Array): Uint8Array {
+  const [fd] = ch.fds!();
+  for (let i = 0; i < END_COPIES; i++) {
+    ch.sendSync!(end);
+    if (poll(fd!, constants.POLLIN, 1) !== 0) break;
+  }
+  if (poll(fd!, constants.POLLIN, REPORT_WAIT_MS) === 0) throw new Error(`no report within ${REPORT_WAIT_MS} ms`);
+  return recvReportSync(ch);
+}
+
+async function endAndReport(ch: Channel, end: Uint8Array): Promise<Uint8Array> {
+  for (let i = 0; i < END_COPIES; i++) {
+    await ch.send(end);
+    const r = await ch.recv({ signal: AbortSignal.timeout(i < END_COPIES - 1 ? 1 : REPORT_WAIT_MS) }).catch((err: unknown) => {
+      if ((err as { name?: string }).name === 'AbortError') return undefined;
+      throw err;
+    });
+    if (r) return r;
+  }
+  throw new Error(`no report within ${REPORT_WAIT_MS} ms`);
+}
+
+async function stream(ch: Channel, path: Path, size: number, durationMs: number, datagrams: boolean): Promise<{ messages: number; elapsedNs: number; report: ReceiverReport }> {
   const source = new MessageSource(new Patterns(size));
   const limit = BigInt(durationMs) * 1_000_000n;
   // Reading the clock costs ~40 ns; for small messages read it every 16 sends.
@@ -44,8 +71,12 @@ async function stream(ch: Channel, path: Path, size: number, durationMs: number)
       ch.sendSync!(m);
       source.give(m);
     } while (seq % clockEvery !== 0 || process.hrtime.bigint() - t0 < limit);
-    ch.sendSync!(source.take(seq, FLAG_END));
-    report = recvReportSync(ch);
+    const end = source.take(seq, FLAG_END);
+    if (datagrams) report = endAndReportSync(ch, end);
+    else {
+      ch.sendSync!(end);
+      report = recvReportSync(ch);
+    }
   } else {
     const window = Math.max(1, Math.floor(ASYNC_WINDOW_BYTES / size));
     const inFlight: Buffer[] = [];
@@ -61,10 +92,14 @@ async function stream(ch: Channel, path: Path, size: number, durationMs: number)
         for (const done of inFlight.splice(0)) source.give(done);
       }
     } while (seq % clockEvery !== 0 || process.hrtime.bigint() - t0 < limit);
-    await ch.send(source.take(seq, FLAG_END));
-    const r = await recvMessage(ch, REPORT_BYTES);
-    if (r === null) throw new Error('peer closed the channel before its report');
-    report = r;
+    const end = source.take(seq, FLAG_END);
+    if (datagrams) report = await endAndReport(ch, end);
+    else {
+      await ch.send(end);
+      const r = await recvMessage(ch, REPORT_BYTES);
+      if (r === null) throw new Error('peer closed the channel before its report');
+      report = r;
+    }
   }
   const elapsedNs = Number(process.hrtime.bigint() - t0);
   return { messages: seq, elapsedNs, report: decodeReport(report) };
@@ -72,13 +107,15 @@ async function stream(ch: Channel, path: Path, size: number, durationMs: number)
 
 function row(
   m: Mechanism,
+  reliable: boolean,
   impl: 'ts' | 'c' | 'node',
   path: Path,
   s: ThroughputSettings,
   cpus: ThroughputRow['cpus'],
   r: { messages: number; elapsedNs: number; cpuNs: number } & ReceiverReport,
 ): ThroughputRow {
-  const bytes = r.messages * s.size;
+  // Delivered data: for a lossy mechanism what arrived intact, not what was sent.
+  const bytes = r.received * s.size;
   const seconds = r.elapsedNs / 1e9;
   return {
     kind: 'throughput',
@@ -92,13 +129,14 @@ function row(
     bytes,
     elapsedNs: r.elapsedNs,
     mbPerSec: bytes / 1e6 / seconds,
-    msgsPerSec: r.messages / seconds,
+    msgsPerSec: r.received / seconds,
     cpuNsPerMB: r.cpuNs / (bytes / 1e6),
     received: r.received,
     lost: r.lost,
     reordered: r.reordered,
     corrupt: r.corrupt,
-    verified: r.received === r.messages && r.lost === 0 && r.reordered === 0 && r.corrupt === 0,
+    lossRate: r.messages > 0 ? r.lost / r.messages : 0,
+    verified: r.corrupt === 0 && (!reliable || (r.received === r.messages && r.lost === 0 && r.reordered === 0)),
     ratioToC: null,
   };
 }
@@ -106,17 +144,19 @@ function row(
 /** A TypeScript row: this project's transport (impl 'ts') or the Node built-in baseline ('node'). */
 export function measureTsThroughput(m: Mechanism, impl: 'ts' | 'node', path: Path, s: ThroughputSettings): Promise<ThroughputRow> {
   return withSession(m, impl, { name: 'receiver', size: s.size, path }, s.placement, async ({ channel, peer, cpus }) => {
+    const datagrams = (impl === 'node' ? m.nodeBaseline!.transport : m.transport).semantics.boundaries;
     const cpu0 = processCpuNs(process.pid) + processCpuNs(peer.pid);
-    const r = await stream(channel, path, s.size, s.durationMs);
+    const r = await stream(channel, path, s.size, s.durationMs, datagrams);
     const cpuNs = processCpuNs(process.pid) + processCpuNs(peer.pid) - cpu0;
+    if (datagrams) peer.send('done'); // no end of stream to tell the receiver it may go
     await channel.close();
     await peer.result();
-    return row(m, impl, path, s, cpus, { ...r, ...r.report, cpuNs });
+    return row(m, m.transport.semantics.reliable, impl, path, s, cpus, { ...r, ...r.report, cpuNs });
   });
 }
 
 export async function measureCThroughput(m: Mechanism, s: ThroughputSettings): Promise<ThroughputRow> {
   const cpus = placementCpus(s.placement);
   const out = await runCThroughput(m.cBaseline!, { size: s.size, durationMs: s.durationMs, cpus, extra: m.cArgs ?? [] });
-  return row(m, 'c', 'blocking', s, cpus, { ...out, cpuNs: out.cpuNsParent + out.cpuNsChild });
+  return row(m, m.transport.semantics.reliable, 'c', 'blocking', s, cpus, { ...out, cpuNs: out.cpuNsParent + out.cpuNsChild });
 }
