@@ -29,9 +29,13 @@ export function startFifoOpen(path: string, side: FifoSide): PendingFifoOpen {
     reject = rej;
   });
   let taken = false;
+  let delivered: number | undefined;
   const opener = new FifoOpener(path, side === 'read' ? constants.O_RDONLY : constants.O_WRONLY, (err: ErrnoException | null, n: number) => {
     if (err) reject(err);
-    else if (n >= 0) resolve(n);
+    else if (n >= 0) {
+      delivered = n;
+      resolve(n);
+    }
     // n === -1: waitSync() already took the fd.
   });
   fd.catch(() => {});
@@ -40,6 +44,7 @@ export function startFifoOpen(path: string, side: FifoSide): PendingFifoOpen {
     waitSync() {
       if (taken) throw new Error('waitSync() already returned this fd');
       taken = true;
+      if (delivered !== undefined) return delivered; // the event loop got it first
       const n = opener.wait();
       resolve(n);
       return n;
