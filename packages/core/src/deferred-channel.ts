@@ -84,6 +84,20 @@ export class DeferredChannel implements Channel {
     return this.#whenReady().then((ch) => ch.recv(opts));
   }
 
+  sendFds(data: Uint8Array, fds: readonly number[], opts?: SendOptions): Promise<void> {
+    return this.#whenReady().then((ch) => {
+      if (!ch.sendFds) throw ipcError('ERR_INVALID_ARG_VALUE', `${this.transport} cannot pass fds`);
+      return ch.sendFds(data, fds, opts);
+    });
+  }
+
+  recvFds(opts?: RecvOptions): ReturnType<NonNullable<Channel['recvFds']>> {
+    return this.#whenReady().then((ch) => {
+      if (!ch.recvFds) throw ipcError('ERR_INVALID_ARG_VALUE', `${this.transport} cannot pass fds`);
+      return ch.recvFds(opts);
+    });
+  }
+
   end(): Promise<void> {
     return this.#whenReady().then((ch) => ch.end?.());
   }

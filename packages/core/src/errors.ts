@@ -14,6 +14,7 @@ export type IpcErrorCode =
   | 'ERR_UNEXPECTED_EOF'
   | 'ERR_PEER_FAILED'
   | 'ERR_PEER_TIMEOUT'
+  | 'ERR_PEER_REFUSED'
   | 'ERR_NOT_FIFO';
 
 export interface CodedError extends Error {

@@ -24,10 +24,13 @@ import {
   recv,
   recvBlocking,
   poll,
+  sendFds,
+  recvFds,
+  type ReceivedWithFds,
   type Poller as PollerHandle,
 } from '@ipc-compare/native';
 import { abortError, assertBytes, ipcError } from './errors.js';
-import type { OwnedFd } from './owned-fd.js';
+import { OwnedFd } from './owned-fd.js';
 import type { Channel, RecvOptions, SendOptions } from './types.js';
 
 export interface FdStreamChannelOptions {
@@ -52,6 +55,20 @@ export interface FdStreamChannelOptions {
   kind?: 'stream' | 'datagram' | 'seqpacket';
   /** Datagram kinds: the largest message send() accepts (ERR_MESSAGE_TOO_LARGE above, before any syscall). */
   maxMessage?: number;
+  /**
+   * AF_UNIX sockets: read with recvmsg(2), accepting up to this many passed fds per read (SCM_RIGHTS).
+   * A plain read(2) would make the kernel discard (close) any fds that arrive. Default 0: read(2).
+   */
+  receiveFds?: number;
+}
+
+/** A chunk or message together with the fds that arrived with it (recvFds). */
+export interface WithFds {
+  data: Uint8Array;
+  /** New fds in this process; the caller owns (and closes) them. */
+  fds: OwnedFd[];
+  /** MSG_CTRUNC: the sender passed more fds than this channel accepts per read; the kernel closed the rest. */
+  fdsTruncated: boolean;
 }
 
 /** What the last recvSync() on a datagram channel did not fit into the caller's buffer. */
@@ -72,6 +89,8 @@ interface ReadWaiter {
 interface WriteEntry {
   data: Uint8Array;
   written: number;
+  /** SCM_RIGHTS: fds that go with the first byte of `data`. */
+  fds?: readonly number[];
   resolve(): void;
   reject(err: Error): void;
   signal: AbortSignal | undefined;
@@ -94,6 +113,9 @@ export class FdStreamChannel implements Channel {
   readonly #onClose: (() => void) | undefined;
   readonly #kind: 'stream' | 'datagram' | 'seqpacket';
   readonly #maxMessage: number;
+  readonly #receiveFds: number;
+  /** Fds received with a chunk and not taken yet (closed with the channel). */
+  readonly #fdsOf = new Map<Uint8Array, { fds: OwnedFd[]; fdsTruncated: boolean }>();
 
   #mode: Mode = 'idle';
   #closed = false;
@@ -138,6 +160,7 @@ export class FdStreamChannel implements Channel {
     this.#onClose = opts.onClose;
     this.#kind = opts.kind ?? 'stream';
     this.#maxMessage = opts.maxMessage ?? Number.MAX_SAFE_INTEGER;
+    this.#receiveFds = opts.receiveFds ?? 0;
     if (this.#kind !== 'stream' && opts.readSize === undefined) this.#readSize = Math.min(this.#maxMessage, 1 << 20);
     if (!Number.isInteger(this.#readSize) || this.#readSize < 1) {
       throw ipcError('ERR_INVALID_ARG_VALUE', `readSize must be a positive integer (got ${this.#readSize})`);
@@ -274,6 +297,117 @@ export class FdStreamChannel implements Channel {
     }
   }
 
+  // ---- passing fds (AF_UNIX, SCM_RIGHTS) ----------------------------------------------------------
+
+  /**
+   * Sends `data` with open fds (the receiver gets its own fds for the same open files). The fds stay
+   * open here. At least one byte of data; at most SCM_MAX_FD (253) fds.
+   */
+  sendFds(data: Uint8Array, fds: readonly number[], opts?: SendOptions): Promise<void> {
+    try {
+      this.#checkFdArgs(data, fds);
+      this.#checkSizes([data]);
+      const fd = this.#writable();
+      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
+      this.#enterMode('async');
+      let written = 0;
+      if (this.#writeQueue.length === 0) {
+        this.syscalls.writes++;
+        const n = sendFds(fd, data, fds);
+        if (n === data.byteLength) return Promise.resolve();
+        if (n < 0) this.syscalls.wouldBlock++;
+        written = Math.max(n, 0);
+      }
+      return new Promise<void>((resolve, reject) => {
+        // Once a part is sent the fds went with it: the rest is plain data.
+        const entry: WriteEntry = { data, written, resolve, reject, signal: undefined, onAbort: undefined };
+        if (written === 0) entry.fds = fds;
+        this.#writeQueue.push(entry);
+        this.#updateInterest();
+      });
+    } catch (err) {
+      if (this.#isWriteFailure(err)) this.#failWrites(err as Error);
+      return Promise.reject(err);
+    }
+  }
+
+  /** The next chunk or message with the fds that came with it (none: an empty array); null at the end. */
+  async recvFds(opts?: RecvOptions): Promise<WithFds | null> {
+    const data = await this.recv(opts);
+    return data === null ? null : { data, ...this.takeFds(data) };
+  }
+
+  /** The fds that arrived with a chunk returned by recv() (the caller owns them from then on). */
+  takeFds(chunk: Uint8Array): { fds: OwnedFd[]; fdsTruncated: boolean } {
+    const got = this.#fdsOf.get(chunk);
+    this.#fdsOf.delete(chunk);
+    return got ?? { fds: [], fdsTruncated: false };
+  }
+
+  sendFdsSync(data: Uint8Array, fds: readonly number[]): void {
+    this.#checkFdArgs(data, fds);
+    this.#checkSizes([data]);
+    const fd = this.#writable();
+    this.#enterMode('blocking');
+    try {
+      this.syscalls.writes++;
+      let n = sendFds(fd, data, fds);
+      while (n < 0) {
+        poll(fd, constants.POLLOUT, -1);
+        n = sendFds(fd, data, fds);
+      }
+      if (n < data.byteLength) writeAll(fd, data, n); // the fds went with the first part
+    } catch (err) {
+      this.#failWrites(err as Error);
+      throw err;
+    }
+  }
+
+  /** Blocking recvFds: copies the data into `into`; null at the end. */
+  recvFdsSync(into: Uint8Array): ({ bytes: number } & Omit<WithFds, 'data'>) | null {
+    assertBytes(into, 'into');
+    if (this.#chunks.length > 0) {
+      const head = this.#chunks[0]!;
+      const taken = this.takeFds(head);
+      const bytes = this.#copyQueued(into);
+      return { bytes, ...taken };
+    }
+    if (this.#eof) return null;
+    const fd = this.#readable();
+    this.#enterMode('blocking');
+    this.syscalls.reads++;
+    let r = recvFds(fd, into, Math.max(this.#receiveFds, 1), this.#kind === 'stream' ? 0 : constants.MSG_TRUNC);
+    while (r === -1) {
+      poll(fd, constants.POLLIN, -1);
+      r = recvFds(fd, into, Math.max(this.#receiveFds, 1), this.#kind === 'stream' ? 0 : constants.MSG_TRUNC);
+    }
+    const fds = r.fds.map((n) => OwnedFd.own(n, `${this.transport}: received fd`));
+    if (r.bytes === 0 && fds.length === 0 && (this.#kind === 'stream' || (this.#kind === 'seqpacket' && this.#peerClosed(fd)))) {
+      this.#eof = true;
+      return null;
+    }
+    return { bytes: Math.min(r.bytes, into.byteLength), fds, fdsTruncated: r.fdsTruncated };
+  }
+
+  #checkFdArgs(data: Uint8Array, fds: readonly number[]): void {
+    assertBytes(data);
+    if (!Array.isArray(fds) || !fds.every((f) => Number.isInteger(f) && f >= 0)) {
+      throw ipcError('ERR_INVALID_ARG_TYPE', 'fds must be an array of open file descriptors');
+    }
+    if (fds.length > constants.SCM_MAX_FD) {
+      throw ipcError('ERR_INVALID_ARG_VALUE', `at most ${constants.SCM_MAX_FD} fds fit in one message (SCM_MAX_FD), got ${fds.length}`);
+    }
+    if (data.byteLength === 0) throw ipcError('ERR_INVALID_ARG_VALUE', 'fds must travel with at least one byte of data');
+  }
+
+  #attachFds(chunk: Uint8Array, r: ReceivedWithFds): void {
+    if (r.fdsTruncated) this.fdsTruncated++;
+    this.#fdsOf.set(chunk, { fds: r.fds.map((n) => OwnedFd.own(n, `${this.transport}: received fd`)), fdsTruncated: r.fdsTruncated });
+  }
+
+  /** Reads that came with more fds than this channel accepts (MSG_CTRUNC: the kernel closed the rest). */
+  fdsTruncated = 0;
+
   // ---- blocking path ------------------------------------------------------------------------------
 
   sendSync(data: Uint8Array): void {
@@ -349,6 +483,8 @@ export class FdStreamChannel implements Channel {
     for (const e of this.#writeQueue.splice(0)) this.#settleWrite(e, closedErr());
     this.#chunks.length = 0;
     this.#queued = 0;
+    for (const { fds } of this.#fdsOf.values()) for (const f of fds) f.close(); // received, never taken
+    this.#fdsOf.clear();
     let firstError: unknown = null;
     for (const fd of new Set([this.#readFd, this.#writeFd])) {
       try {
@@ -407,8 +543,16 @@ export class FdStreamChannel implements Channel {
   #flushWritesBlocking(): void {
     while (this.#writeQueue.length > 0) {
       const e = this.#writeQueue[0]!;
-      if (this.#kind === 'stream') writeAll(this.#writeFd!.fd, e.data, e.written);
-      else sendBlocking(this.#writeFd!.fd, e.data);
+      const wfd = this.#writeFd!.fd;
+      if (e.fds) {
+        let n = sendFds(wfd, e.data, e.fds);
+        while (n < 0) {
+          poll(wfd, constants.POLLOUT, -1);
+          n = sendFds(wfd, e.data, e.fds);
+        }
+        if (this.#kind === 'stream' && n < e.data.byteLength) writeAll(wfd, e.data, n);
+      } else if (this.#kind === 'stream') writeAll(wfd, e.data, e.written);
+      else sendBlocking(wfd, e.data);
       this.#writeQueue.shift();
       this.#settleWrite(e, null);
     }
@@ -509,9 +653,16 @@ export class FdStreamChannel implements Channel {
     while (this.#readWaiters.length > 0 || this.#queued < this.#highWater) {
       const buf = this.#scratch ?? Buffer.allocUnsafeSlow(this.#readSize);
       let n: number;
+      let passed: ReceivedWithFds | null = null;
       try {
         this.syscalls.reads++;
-        n = read(fd.fd, buf, 0, this.#readSize);
+        if (this.#receiveFds > 0) {
+          const r = recvFds(fd.fd, buf.subarray(0, this.#readSize), this.#receiveFds);
+          n = r === -1 ? -1 : r.bytes;
+          if (r !== -1 && (r.fds.length > 0 || r.fdsTruncated)) passed = r;
+        } else {
+          n = read(fd.fd, buf, 0, this.#readSize);
+        }
       } catch (err) {
         this.#failReads(err as Error);
         return;
@@ -532,6 +683,7 @@ export class FdStreamChannel implements Channel {
         chunk = Buffer.from(buf.subarray(0, n));
         this.#scratch = buf;
       }
+      if (passed) this.#attachFds(chunk, passed);
       this.#deliver(chunk);
       // A short read means the kernel buffer is empty now: skip the read(2) that would say EAGAIN.
       if (n < this.#readSize) return;
@@ -644,7 +796,7 @@ export class FdStreamChannel implements Channel {
       const e = this.#writeQueue[0]!;
       this.syscalls.writes++;
       try {
-        if (send(fd.fd, e.data) < 0) {
+        if ((e.fds ? sendFds(fd.fd, e.data, e.fds) : send(fd.fd, e.data)) < 0) {
           this.syscalls.wouldBlock++;
           return;
         }
@@ -664,9 +816,16 @@ export class FdStreamChannel implements Channel {
     const buf = this.#scratch;
     while (this.#readWaiters.length > 0 || this.#queued < this.#highWater) {
       let n: number;
+      let passed: ReceivedWithFds | null = null;
       try {
         this.syscalls.reads++;
-        n = recv(fd, buf, constants.MSG_TRUNC);
+        if (this.#receiveFds > 0) {
+          const r = recvFds(fd, buf, this.#receiveFds, constants.MSG_TRUNC);
+          n = r === -1 ? -1 : r.bytes;
+          if (r !== -1 && (r.fds.length > 0 || r.fdsTruncated)) passed = r;
+        } else {
+          n = recv(fd, buf, constants.MSG_TRUNC);
+        }
       } catch (err) {
         this.#failReads(err as Error);
         return;
@@ -678,7 +837,9 @@ export class FdStreamChannel implements Channel {
         return;
       }
       // A datagram longer than the buffer (only above the transport's maximum) is cut by the kernel.
-      this.#deliver(Buffer.from(buf.subarray(0, Math.min(n, buf.length))));
+      const msg = Buffer.from(buf.subarray(0, Math.min(n, buf.length)));
+      if (passed) this.#attachFds(msg, passed);
+      this.#deliver(msg);
     }
   }
 
@@ -704,7 +865,28 @@ export class FdStreamChannel implements Channel {
     if (this.#kind !== 'stream') return this.#flushDatagrams();
     const fd = this.#writeFd;
     while (this.#writeQueue.length > 0 && fd && !fd.closed) {
-      const batch = this.#writeQueue.slice(0, constants.IOV_MAX);
+      const head = this.#writeQueue[0]!;
+      if (head.fds) {
+        // Fds ride with the first byte: one sendmsg(2) for this entry alone.
+        let n: number;
+        try {
+          this.syscalls.writes++;
+          n = sendFds(fd.fd, head.data, head.fds);
+        } catch (err) {
+          this.#failWrites(err as Error);
+          return;
+        }
+        if (n < 0) return;
+        delete head.fds;
+        head.written = n;
+        if (n < head.data.byteLength) continue; // the rest is plain data now
+        this.#writeQueue.shift();
+        this.#settleWrite(head, null);
+        continue;
+      }
+      let batchEnd = 1;
+      while (batchEnd < Math.min(this.#writeQueue.length, constants.IOV_MAX) && !this.#writeQueue[batchEnd]!.fds) batchEnd++;
+      const batch = this.#writeQueue.slice(0, batchEnd);
       let wanted = 0;
       for (const e of batch) wanted += e.data.byteLength - e.written;
       let n: number;

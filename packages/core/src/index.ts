@@ -3,7 +3,7 @@
 export type { Channel, Opened, PeerSpec, RecvOptions, Semantics, SendOptions, Transport } from './types.js';
 export { abortError, assertBytes, hasCode, ipcError, type CodedError, type IpcErrorCode } from './errors.js';
 export { OwnedFd, ownedFds } from './owned-fd.js';
-export { FdStreamChannel, type FdStreamChannelOptions, type Truncation } from './fd-stream-channel.js';
+export { FdStreamChannel, type FdStreamChannelOptions, type Truncation, type WithFds } from './fd-stream-channel.js';
 export {
   adoptInherited,
   attachInherited,

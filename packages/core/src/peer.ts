@@ -25,6 +25,9 @@ export interface SpawnPeerOptions {
    * IPC_COMPARE_PEER_EXEC_ARGV, so a benchmark's peers can be profiled without code changes.
    */
   execArgv?: string[];
+  /** Run the peer as this user and group (needs privileges): tests of permissions and SO_PEERCRED. */
+  uid?: number;
+  gid?: number;
 }
 
 /** Sent by peer-main over Node's IPC channel (a control path, never the measured one). */
@@ -192,6 +195,8 @@ export async function spawnPeer(target: Opened | PeerSpec, role: RoleRef, opts: 
   const child = spawn(process.execPath, [...execArgv, PEER_MAIN, JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc', ...inherit],
     env: opts.env ?? process.env,
+    ...(opts.uid === undefined ? {} : { uid: opts.uid }),
+    ...(opts.gid === undefined ? {} : { gid: opts.gid }),
   });
   opened?.handOff();
   const peer = new PeerProcess(child);

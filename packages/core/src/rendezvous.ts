@@ -80,18 +80,26 @@ abstract class Waiter<T> {
 export class ListenerAcceptor extends Waiter<number> {
   readonly #listener: OwnedFd;
   readonly #token: Buffer;
+  readonly #admit: (fd: number) => boolean;
+  /** Connections turned away (no token, or refused by `admit`). */
+  rejected = 0;
 
-  constructor(listener: OwnedFd, token: Buffer) {
+  /** `admit` may refuse a connection before its token is read (e.g. by its SO_PEERCRED uid). */
+  constructor(listener: OwnedFd, token: Buffer, admit: (fd: number) => boolean = () => true) {
     super();
     this.#listener = listener;
     this.#token = token;
+    this.#admit = admit;
     this.start(async () => {
       while (this.done === null) {
         await waitFd(this.#listener.fd, 'read', { signal: this.stopSignal });
         const fd = accept(this.#listener.fd, true);
         if (fd < 0) continue;
-        if (await this.#tokenOk(fd)) this.#accepted(fd);
-        else OwnedFd.own(fd, 'rejected connection').close();
+        if (this.#admit(fd) && (await this.#tokenOk(fd))) this.#accepted(fd);
+        else {
+          this.rejected++;
+          OwnedFd.own(fd, 'rejected connection').close();
+        }
       }
     });
   }
@@ -128,7 +136,8 @@ export class ListenerAcceptor extends Waiter<number> {
       poll(this.#listener.fd, constants.POLLIN, -1);
       const fd = accept(this.#listener.fd, true);
       if (fd < 0) continue;
-      if (this.#tokenOkSync(fd)) return this.#accepted(fd);
+      if (this.#admit(fd) && this.#tokenOkSync(fd)) return this.#accepted(fd);
+      this.rejected++;
       OwnedFd.own(fd, 'rejected connection').close();
     }
   }
@@ -154,6 +163,7 @@ export class ListenerAcceptor extends Waiter<number> {
 
   #accepted(fd: number): number {
     this.#listener.close();
+    writeAll(fd, ACK); // the peer's attach returns only now: refused peers learn it there, not later
     return this.finish(fd);
   }
 }
@@ -165,7 +175,41 @@ export async function connectWithToken(fd: number, addr: SockAddr, token: Buffer
     const err = getsockopt(fd, constants.SOL_SOCKET, constants.SO_ERROR);
     if (err !== 0) throw errnoError(err, 'connect', addr.family === 'unix' ? addr.path : undefined);
   }
-  writeAll(fd, token); // 16 bytes into an empty socket buffer: never waits
+  try {
+    writeAll(fd, token); // 16 bytes into an empty socket buffer: never waits
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // Turned away at once (e.g. by SO_PEERCRED), before the token even went out.
+    if (code === 'EPIPE' || code === 'ECONNRESET') throw ipcError('ERR_PEER_REFUSED', `${describe(addr)} closed the connection during the handshake: refused`);
+    throw err;
+  }
+  // Then the acceptor's ack: a peer it refuses (wrong token, wrong uid) sees the connection closed here.
+  const ack = Buffer.alloc(ACK.length);
+  let got = 0;
+  const deadline = Date.now() + HANDSHAKE_MS;
+  while (got < ack.length) {
+    let n: number;
+    try {
+      n = read(fd, ack, got, ack.length - got);
+    } catch (err) {
+      // Closed with our token unread: the kernel says "reset" rather than end of file.
+      if ((err as { code?: string }).code === 'ECONNRESET') n = 0;
+      else throw err;
+    }
+    if (n === 0) throw ipcError('ERR_PEER_REFUSED', `${describe(addr)} closed the connection during the handshake: refused`);
+    if (n > 0) {
+      got += n;
+      continue;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw ipcError('ERR_PEER_TIMEOUT', `no answer from ${describe(addr)} within ${HANDSHAKE_MS} ms`);
+    await waitFd(fd, 'read', { timeoutMs: left });
+  }
+  if (!ack.equals(ACK)) throw ipcError('ERR_PEER_REFUSED', `${describe(addr)} answered the handshake with something else`);
+}
+
+function describe(addr: SockAddr): string {
+  return addr.family === 'unix' ? JSON.stringify(addr.path) : addr.family === 'unspec' ? 'the peer' : `${addr.address}:${addr.port}`;
 }
 
 /**

@@ -51,6 +51,10 @@ export interface Channel extends AsyncDisposable {
   sendv?(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void>;
   /** Blocking gather send. */
   sendvSync?(chunks: readonly Uint8Array[]): void;
+  /** AF_UNIX: sends data with open fds (SCM_RIGHTS); the receiver gets its own fds for the same files. */
+  sendFds?(data: Uint8Array, fds: readonly number[], opts?: SendOptions): Promise<void>;
+  /** AF_UNIX: the next chunk or message with the fds that came with it; null at the end. */
+  recvFds?(opts?: RecvOptions): Promise<{ data: Uint8Array; fds: Array<{ readonly fd: number; close(): void }>; fdsTruncated: boolean } | null>;
   /** Half-close: flushes, then the peer reads end of stream; this side can still receive. */
   end?(): Promise<void>;
   /** Blocking path: writes all of `data` before returning. */

@@ -46,6 +46,24 @@ export interface FifoOpenerConstructor {
   new (path: string, flags: number, callback: (err: ErrnoException | null, fd: number) => void): FifoOpener;
 }
 
+/** What recvmsg(2) delivered: data bytes, the fds that came with them, and what did not fit. */
+export interface ReceivedWithFds {
+  bytes: number;
+  /** New fds in this process (close-on-exec); the caller owns them. */
+  fds: number[];
+  /** MSG_TRUNC: the datagram was longer than the buffer. */
+  truncated: boolean;
+  /** MSG_CTRUNC: more fds were sent than there was room for; the kernel closed the rest. */
+  fdsTruncated: boolean;
+}
+
+/** SO_PEERCRED: who connected, as of connect(). */
+export interface PeerCred {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
 export interface NativeConstants {
   F_GETFL: number;
   F_SETFL: number;
@@ -87,6 +105,8 @@ export interface NativeConstants {
   MSG_TRUNC: number;
   MSG_DONTWAIT: number;
   MSG_PEEK: number;
+  /** Most fds one SCM_RIGHTS message can carry (253). */
+  SCM_MAX_FD: number;
   /** sizeof(sockaddr_un.sun_path): 108 on Linux. */
   UNIX_PATH_MAX: number;
 }
@@ -155,6 +175,9 @@ interface Addon {
   recvBlocking(fd: number, buffer: Uint8Array, flags?: number): number;
   recvfrom(fd: number, buffer: Uint8Array, flags?: number): -1 | [number, SockAddr | null];
   socketpair(type: SocketType, nonblock?: boolean): [number, number];
+  sendFds(fd: number, buffer: Uint8Array, fds: readonly number[], flags?: number): number;
+  recvFds(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): -1 | ReceivedWithFds;
+  peerCred(fd: number): PeerCred;
   constants: NativeConstants;
 }
 
@@ -239,6 +262,12 @@ export const recvBlocking: Addon['recvBlocking'] = addon.recvBlocking;
 export const recvfrom: Addon['recvfrom'] = addon.recvfrom;
 /** socketpair(AF_UNIX, type), close-on-exec. */
 export const socketpair: Addon['socketpair'] = addon.socketpair;
+/** sendmsg(2) with SCM_RIGHTS: data plus open fds (at most SCM_MAX_FD). -1 if it would block. */
+export const sendFds: Addon['sendFds'] = addon.sendFds;
+/** recvmsg(2) with room for `maxFds` fds (MSG_CMSG_CLOEXEC). -1 if it would block. */
+export const recvFds: Addon['recvFds'] = addon.recvFds;
+/** SO_PEERCRED of a connected AF_UNIX socket. */
+export const peerCred: Addon['peerCred'] = addon.peerCred;
 
 // ---- small typed helpers over fcntl ----------------------------------------------------------------
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "errors.h"
 #include "exports.h"
@@ -343,6 +344,119 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// ---- SCM_RIGHTS and SO_PEERCRED -------------------------------------------------------------------
+
+// The kernel's limit on fds in one SCM_RIGHTS message (SCM_MAX_FD).
+constexpr int kMaxFdsPerMessage = 253;
+
+// sendFds(fd, buffer, fds[], flags?) -> bytes sent, or -1 if it would block. The fds travel with
+// the data as SCM_RIGHTS ancillary data; the receiver gets new fds for the same open files.
+Napi::Value SendFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  if (info.Length() < 3 || !info[2].IsArray()) ThrowType(env, "fds must be an array of file descriptors");
+  Napi::Array list = info[2].As<Napi::Array>();
+  uint32_t count = list.Length();
+  if (count > kMaxFdsPerMessage) {
+    Napi::RangeError e = Napi::RangeError::New(env, "at most " + std::to_string(kMaxFdsPerMessage) + " fds fit in one message (SCM_MAX_FD), got " + std::to_string(count));
+    e.Value().Set("code", "ERR_OUT_OF_RANGE");
+    throw e;
+  }
+  if (r.length == 0 && count > 0) {
+    Napi::RangeError e = Napi::RangeError::New(env, "fds must travel with at least one byte of data");
+    e.Value().Set("code", "ERR_OUT_OF_RANGE");
+    throw e;
+  }
+  std::vector<int> fds(count);
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 0) ThrowType(env, "fds must be non-negative integers");
+    fds[i] = v.As<Napi::Number>().Int32Value();
+  }
+  int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
+  struct iovec iov = {r.data, r.length};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * (count > 0 ? count : 1)));
+  if (count > 0) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * count);
+    memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * count);
+  }
+  ssize_t n;
+  do n = sendmsg(fd, &msg, flags); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    ThrowErrno(env, "sendmsg");
+  }
+  return Napi::Number::New(env, static_cast<double>(n));
+}
+
+// recvFds(fd, buffer, maxFds, flags?) -> -1 if it would block, else { bytes, fds, truncated,
+// fdsTruncated }. Received fds are close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller.
+// fdsTruncated (MSG_CTRUNC): more fds were sent than maxFds; the kernel closed the rest.
+Napi::Value RecvFds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int maxFds = ArgInt(info, 2, "maxFds");
+  if (maxFds < 0 || maxFds > kMaxFdsPerMessage) {
+    Napi::RangeError e = Napi::RangeError::New(env, "maxFds must be in 0.." + std::to_string(kMaxFdsPerMessage));
+    e.Value().Set("code", "ERR_OUT_OF_RANGE");
+    throw e;
+  }
+  int flags = FlagsArg(info, 3) | MSG_CMSG_CLOEXEC;
+  struct iovec iov = {r.data, r.length};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * (maxFds > 0 ? maxFds : 1)));
+  if (maxFds > 0) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * maxFds);
+  }
+  ssize_t n;
+  do n = recvmsg(fd, &msg, flags); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    ThrowErrno(env, "recvmsg");
+  }
+  Napi::Array fds = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t m = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    int* got = reinterpret_cast<int*>(CMSG_DATA(c));
+    for (size_t i = 0; i < m; i++) fds.Set(k++, got[i]);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("bytes", static_cast<double>(n));
+  out.Set("fds", fds);
+  out.Set("truncated", (msg.msg_flags & MSG_TRUNC) != 0);
+  out.Set("fdsTruncated", (msg.msg_flags & MSG_CTRUNC) != 0);
+  return out;
+}
+
+// peerCred(fd) -> { pid, uid, gid } of the process that connected (SO_PEERCRED), as of connect().
+Napi::Value PeerCred(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) ThrowErrno(env, "getsockopt");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", static_cast<double>(cred.pid));
+  out.Set("uid", static_cast<double>(cred.uid));
+  out.Set("gid", static_cast<double>(cred.gid));
+  return out;
+}
+
 }  // namespace
 
 void InitSocket(Napi::Env env, Napi::Object exports) {
@@ -363,6 +477,9 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("recvBlocking", Napi::Function::New(env, RecvBlocking, "recvBlocking"));
   exports.Set("recvfrom", Napi::Function::New(env, RecvFrom, "recvfrom"));
   exports.Set("socketpair", Napi::Function::New(env, SocketPair, "socketpair"));
+  exports.Set("sendFds", Napi::Function::New(env, SendFds, "sendFds"));
+  exports.Set("recvFds", Napi::Function::New(env, RecvFds, "recvFds"));
+  exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
   Napi::Object c = exports.Get("constants").As<Napi::Object>();
   c.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));
   c.Set("SO_REUSEADDR", static_cast<int>(SO_REUSEADDR));
@@ -379,6 +496,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   c.Set("MSG_TRUNC", static_cast<int>(MSG_TRUNC));
   c.Set("MSG_DONTWAIT", static_cast<int>(MSG_DONTWAIT));
   c.Set("MSG_PEEK", static_cast<int>(MSG_PEEK));
+  c.Set("SCM_MAX_FD", kMaxFdsPerMessage);
   c.Set("UNIX_PATH_MAX", static_cast<int>(sizeof(sockaddr_un::sun_path)));
 }
 

@@ -1,5 +1,7 @@
-// @ipc-compare/unix: UNIX domain sockets — datagram and seqpacket kinds, the course's recv-unix/send-unix.
+// @ipc-compare/unix: UNIX domain sockets — stream, datagram, seqpacket, socketpair, fd passing, peer
+// credentials, and the course's recv-unix/send-unix.
 import { unixDgramTransport, unixSeqpacketTransport } from './datagram.js';
+import { socketpairDgramTransport, socketpairTransport, unixStreamTransport } from './stream.js';
 
 export {
   UNIX_MAX_DATAGRAM,
@@ -11,6 +13,23 @@ export {
   type UnixOpenOptions,
 } from './datagram.js';
 export { SocketNames, bindName, checkName, unlinkName, type NameOptions } from './names.js';
+export {
+  FDS_PER_READ,
+  peerCredentials,
+  socketpairDgramSemantics,
+  socketpairDgramTransport,
+  socketpairSemantics,
+  socketpairTransport,
+  unixStreamSemantics,
+  unixStreamTransport,
+  type UnixStreamOpenOptions,
+} from './stream.js';
 
 /** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
-export const transports = { 'unix-dgram': unixDgramTransport, 'unix-seqpacket': unixSeqpacketTransport };
+export const transports = {
+  'unix-stream': unixStreamTransport,
+  'unix-dgram': unixDgramTransport,
+  'unix-seqpacket': unixSeqpacketTransport,
+  socketpair: socketpairTransport,
+  'socketpair-dgram': socketpairDgramTransport,
+};

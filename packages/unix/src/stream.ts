@@ -1,0 +1,150 @@
+// AF_UNIX SOCK_STREAM — a full-duplex pipe with a name — and socketpair(), the same without one. Both
+// run on this project's fd engine with recvmsg(2) reads, so open fds can travel with the data
+// (SCM_RIGHTS) on the async path as on the blocking one. node:net can talk to the same sockets but reads
+// with read(2), which makes the kernel drop passed fds; it is measured beside them in the benchmark.
+import { randomBytes } from 'node:crypto';
+import {
+  DeferredChannel,
+  FdStreamChannel,
+  ListenerAcceptor,
+  OwnedFd,
+  TOKEN_BYTES,
+  adoptInherited,
+  connectWithToken,
+  inheritedFds,
+  ipcError,
+  openInherited,
+  specParam,
+  type Channel,
+  type Opened,
+  type PeerSpec,
+  type Semantics,
+  type Transport,
+} from '@ipc-compare/core';
+import { constants, fstat, listen, peerCred, shutdown, socket, socketpair, type PeerCred } from '@ipc-compare/native';
+import { UNIX_MAX_DATAGRAM, UNIX_MODULE } from './datagram.js';
+import { SocketNames, bindName, checkName, type NameOptions } from './names.js';
+
+/** Fds accepted per read: more than that in one message is MSG_CTRUNC (reported, the rest closed). */
+export const FDS_PER_READ = 64;
+
+export const unixStreamSemantics: Semantics = {
+  duplex: 'full',
+  boundaries: false,
+  reliable: true,
+  reach: 'local',
+  passesFds: true,
+  endOfStream: true,
+};
+
+export const socketpairSemantics: Semantics = { ...unixStreamSemantics, reach: 'related' };
+export const socketpairDgramSemantics: Semantics = { ...socketpairSemantics, boundaries: true, endOfStream: false, maxMessage: UNIX_MAX_DATAGRAM };
+
+export interface UnixStreamOpenOptions extends NameOptions {
+  /** Accept only a peer running as this process's uid (SO_PEERCRED); others are disconnected. */
+  sameUidOnly?: boolean;
+}
+
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isToken = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
+
+function streamChannel(id: string, fd: OwnedFd): FdStreamChannel {
+  return new FdStreamChannel({
+    transport: id,
+    readFd: fd,
+    writeFd: fd,
+    receiveFds: FDS_PER_READ,
+    shutdownWrite: (n) => shutdown(n, constants.SHUT_WR),
+  });
+}
+
+/** Who is at the other end of a connected AF_UNIX channel (SO_PEERCRED: as of connect()). */
+export function peerCredentials(channel: Channel): PeerCred {
+  const [fd] = channel.fds?.() ?? [];
+  if (fd === undefined) throw ipcError('ERR_INVALID_ARG_VALUE', `${channel.transport}: not connected yet (or not a socket channel)`);
+  return peerCred(fd);
+}
+
+export const unixStreamTransport: Transport<UnixStreamOpenOptions> = {
+  id: 'unix-stream',
+  semantics: unixStreamSemantics,
+  blockingPath: true,
+
+  async open(opts: UnixStreamOpenOptions = {}): Promise<Opened> {
+    const names = new SocketNames('stream', opts);
+    const listener = OwnedFd.own(socket('unix', 'stream', true), 'unix-stream listener');
+    const path = names.name('listen');
+    try {
+      bindName(listener.fd, path);
+      listen(listener.fd, 8);
+    } catch (err) {
+      listener.close();
+      names.remove();
+      throw err;
+    }
+    const token = randomBytes(TOKEN_BYTES);
+    const myUid = process.getuid!();
+    const admit = opts.sameUidOnly ? (fd: number) => peerCred(fd).uid === myUid : undefined;
+    const acceptor = new ListenerAcceptor(listener, token, admit);
+    let channel: Channel | null = null;
+    const made = (fd: number) => {
+      names.remove(); // connected: nobody else can come in by name
+      return (channel ??= streamChannel('unix-stream', OwnedFd.own(fd, 'unix-stream channel')));
+    };
+    const deferred = new DeferredChannel({
+      transport: 'unix-stream',
+      ready: acceptor.ready.then(made),
+      waitSync: () => made(acceptor.waitSync()),
+      cancel: () => {
+        acceptor.cancel();
+        names.remove();
+      },
+    });
+    return { channel: deferred, peer: { transport: 'unix-stream', module: UNIX_MODULE, params: { path, token: token.toString('hex') } }, handOff: () => {} };
+  },
+
+  async attach(spec: PeerSpec): Promise<Channel> {
+    const path = specParam(spec, 'path', isName, 'a socket name');
+    const token = specParam(spec, 'token', isToken, '32 hex digits');
+    checkName(path);
+    const fd = OwnedFd.own(socket('unix', 'stream', true), 'unix-stream channel');
+    try {
+      await connectWithToken(fd.fd, { family: 'unix', path }, Buffer.from(token, 'hex'));
+    } catch (err) {
+      fd.close();
+      throw err;
+    }
+    return streamChannel('unix-stream', fd);
+  },
+};
+
+/** A socketpair end handed over by inheritance must be a socket (not a pipe or a file). */
+function checkSocketEnd(spec: PeerSpec): void {
+  const { read } = inheritedFds(spec);
+  const { type } = fstat(read);
+  if (type !== 'socket') throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${spec.transport}: fd ${read} is a ${type}, expected a socket`);
+}
+
+function makePair(id: string, type: 'stream' | 'dgram'): Transport {
+  const kind = type === 'stream' ? 'stream' : 'datagram';
+  const channel = { kind, receiveFds: FDS_PER_READ, ...(type === 'stream' ? { shutdownWrite: (n: number) => shutdown(n, constants.SHUT_WR) } : { maxMessage: UNIX_MAX_DATAGRAM }) } as const;
+  return {
+    id,
+    semantics: type === 'stream' ? socketpairSemantics : socketpairDgramSemantics,
+    blockingPath: true,
+    async open(): Promise<Opened> {
+      const [mine, theirs] = socketpair(type);
+      return openInherited({ transport: id, module: UNIX_MODULE, ours: { read: mine, write: mine }, theirs: { read: theirs, write: theirs }, channel });
+    },
+    async attach(spec: PeerSpec): Promise<Channel> {
+      checkSocketEnd(spec);
+      const { read } = adoptInherited(spec);
+      return new FdStreamChannel({ ...channel, transport: id, readFd: read, writeFd: read });
+    },
+  };
+}
+
+/** socketpair(AF_UNIX, SOCK_STREAM): one end here, the other inherited by the child. */
+export const socketpairTransport = makePair('socketpair', 'stream');
+/** socketpair(AF_UNIX, SOCK_DGRAM): the same, one datagram per message. */
+export const socketpairDgramTransport = makePair('socketpair-dgram', 'dgram');
