@@ -118,11 +118,22 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}"`);
 }
 
+// If every handle closes while a promise still waits (a wait that can never end), Node exits quietly
+// with status 0: make that a visible failure instead.
+let finished = false;
+process.once('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('ipc-compare: stopped before finishing (waiting on something that can no longer happen)\n');
+  process.exitCode = 1;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    finished = true;
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`ipc-compare: ${(err as Error).message}\n\n${USAGE}\n`);
       process.exitCode = 2;

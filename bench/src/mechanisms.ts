@@ -5,8 +5,8 @@ import { fifoTransport } from '@ipc-compare/fifo';
 import { pipeTransport } from '@ipc-compare/pipe';
 import { tcpTransport } from '@ipc-compare/tcp';
 import { udpTransport } from '@ipc-compare/udp';
-import { unixDgramTransport, unixSeqpacketTransport } from '@ipc-compare/unix';
-import { nodeDgramUdpTransport, nodeNetPipeTransport } from './baselines/index.js';
+import { socketpairTransport, unixDgramTransport, unixSeqpacketTransport, unixStreamTransport } from '@ipc-compare/unix';
+import { nodeDgramUdpTransport, nodeNetPipeTransport, nodeNetUnixTransport } from './baselines/index.js';
 import type { Path } from './roles.js';
 
 export interface Mechanism {
@@ -62,6 +62,22 @@ export const mechanisms: readonly Mechanism[] = [
     paths: ['blocking', 'async'],
     cBaseline: 'udp',
     nodeBaseline: { transport: nodeDgramUdpTransport, title: 'node:dgram end to end' },
+  },
+  {
+    id: 'unix-stream',
+    title: 'AF_UNIX SOCK_STREAM, listener on a path; Node baseline: node:net on a socket path',
+    transport: unixStreamTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'unix_stream',
+    nodeBaseline: { transport: nodeNetUnixTransport, title: 'node:net listen/connect on a socket path' },
+  },
+  {
+    id: 'socketpair',
+    title: 'socketpair(AF_UNIX, SOCK_STREAM), one end inherited by the child',
+    transport: socketpairTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'socketpair',
+    nodeBaseline: null,
   },
   {
     id: 'unix-dgram',

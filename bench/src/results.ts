@@ -106,6 +106,8 @@ export interface SemanticsRow {
   truncation: PropertyCheck<boolean>;
   /** Largest message one send accepts (null: a byte stream, no message size). */
   maxMessage: PropertyCheck<number | null>;
+  /** Can carry open fds (SCM_RIGHTS tried on the channel's own fd, the peer reads the file). */
+  passesFds: PropertyCheck<boolean>;
 }
 
 export interface Results {

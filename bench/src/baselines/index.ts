@@ -1,6 +1,11 @@
 // Node built-in baselines, as transports (so the same roles and runners measure them).
 import { nodeDgramUdpTransport } from './node-dgram-udp.js';
 import { nodeNetPipeTransport } from './node-net-pipe.js';
+import { nodeNetUnixTransport } from './node-net-unix.js';
 
-export { nodeDgramUdpTransport, nodeNetPipeTransport };
-export const transports = { [nodeNetPipeTransport.id]: nodeNetPipeTransport, [nodeDgramUdpTransport.id]: nodeDgramUdpTransport };
+export { nodeDgramUdpTransport, nodeNetPipeTransport, nodeNetUnixTransport };
+export const transports = {
+  [nodeNetPipeTransport.id]: nodeNetPipeTransport,
+  [nodeDgramUdpTransport.id]: nodeDgramUdpTransport,
+  [nodeNetUnixTransport.id]: nodeNetUnixTransport,
+};

@@ -84,13 +84,13 @@ export function renderTable(res: Results): string {
       p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
     out.push(
       table(
-        ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'max message'],
-        res.semantics.map((s) => [s.mechanism, cell(s.boundaries), cell(s.duplex), cell(s.reliable), cell(s.reach), cell(s.truncation), cell(s.maxMessage)]),
+        ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'max message', 'passes fds'],
+        res.semantics.map((s) => [s.mechanism, cell(s.boundaries), cell(s.duplex), cell(s.reliable), cell(s.reach), cell(s.truncation), cell(s.maxMessage), cell(s.passesFds)]),
         99,
       ),
     );
     for (const s of res.semantics) {
-      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage'] as const) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'passesFds'] as const) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
     }
   }
   if (res.harness.floors.length) {

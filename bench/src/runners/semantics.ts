@@ -5,7 +5,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTestMessage, messageChannel, snapshotFds, testMessageSize, spawnPeer, type Channel, type Opened, type PeerProcess, type Transport } from '@ipc-compare/core';
-import { constants, read, send, write } from '@ipc-compare/native';
+import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { constants, fstat, read, send, sendFds, write } from '@ipc-compare/native';
 import type { Mechanism } from '../mechanisms.js';
 import type { PropertyCheck, SemanticsRow } from '../results.js';
 
@@ -183,6 +186,44 @@ async function probeMaxMessage(m: Mechanism): Promise<PropertyCheck<number | nul
   });
 }
 
+/**
+ * Can the mechanism carry an open fd? Tries SCM_RIGHTS (sendmsg with a file's fd) on the channel's
+ * own fd, and has the peer read the file through whatever fd it received. The file has no name any
+ * more by then: the fd is the only way to it.
+ */
+async function probePassesFds(m: Mechanism): Promise<PropertyCheck<boolean>> {
+  const claimed = m.transport.semantics.passesFds;
+  const file = join(tmpdir(), `ipc-compare-fdprobe-${process.pid}-${Date.now()}`);
+  const secret = `passed by pid ${process.pid}`;
+  writeFileSync(file, secret, { mode: 0o600 });
+  const fileFd = openSync(file, 'r');
+  unlinkSync(file);
+  try {
+    return await withPeer(m.transport, m.openOptions, { name: 'fd-probe' }, async (o, peer) => {
+      await (o.channel as { ready?: Promise<void> }).ready; // a channel still connecting: wait for it
+      const fds = o.channel.fds?.() ?? [];
+      const wfd = fds[fds.length - 1];
+      if (wfd === undefined) return check(claimed, false, 'the channel has no fd to try SCM_RIGHTS on');
+      try {
+        sendFds(wfd, Buffer.from('f'), [fileFd]);
+      } catch (err) {
+        return check(claimed, false, `sendmsg with SCM_RIGHTS on the channel's ${fstat(wfd).type} fd failed with ${(err as { code?: string }).code}: only AF_UNIX sockets carry fds`);
+      }
+      const r = (await peer.result()) as { bytes: number; contents: string[] };
+      const ok = r.contents[0] === secret;
+      return check(
+        claimed,
+        ok,
+        ok
+          ? `a file's fd sent with SCM_RIGHTS on the channel's socket: the peer read "${secret}" through the fd it received (the file had no name any more)`
+          : `sendmsg did not fail, but the peer received ${r.bytes} byte(s) and ${r.contents.length} fd(s): the kernel ignores SCM_RIGHTS on a socket that is not AF_UNIX`,
+      );
+    });
+  } finally {
+    closeSync(fileFd);
+  }
+}
+
 export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
   return {
     mechanism: m.id,
@@ -192,5 +233,6 @@ export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
     reach: await probeReach(m),
     truncation: await probeTruncation(m),
     maxMessage: await probeMaxMessage(m),
+    passesFds: await probePassesFds(m),
   };
 }

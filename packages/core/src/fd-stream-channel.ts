@@ -26,6 +26,7 @@ import {
   poll,
   sendFds,
   recvFds,
+  recvmsgFast,
   type ReceivedWithFds,
   type Poller as PollerHandle,
 } from '@ipc-compare/native';
@@ -100,6 +101,8 @@ interface WriteEntry {
 type Mode = 'idle' | 'async' | 'blocking';
 
 const noop = () => {};
+/** takeFds() key for fds received by recvSync(). */
+const SYNC_READS = new Uint8Array(0);
 const DEFAULT_READ_SIZE = 64 * 1024;
 const DEFAULT_HIGH_WATER = 1024 * 1024;
 
@@ -199,18 +202,13 @@ export class FdStreamChannel implements Channel {
       for (const c of chunks) assertBytes(c, 'chunk');
       const fd = this.#writable();
       if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
+      void fd;
       this.#enterMode('async');
-      let start = 0;
-      let written = 0;
-      if (this.#writeQueue.length === 0) {
-        this.syscalls.writes++;
-        let n = chunks.length === 1 ? write(fd, chunks[0]!) : writev(fd, chunks.slice(0, constants.IOV_MAX));
-        if (n < 0) n = 0;
-        // Skip what the kernel took.
-        while (start < chunks.length && n >= chunks[start]!.byteLength) n -= chunks[start++]!.byteLength;
-        if (start === chunks.length) return Promise.resolve();
-        written = n;
-      }
+      // No write here: sends made in the same turn of the event loop are gathered and go out together,
+      // in one writev(2), from a microtask (that is how 64-byte messages beat one syscall each).
+      const start = 0;
+      const written = 0;
+      this.#scheduleFlush();
       return new Promise<void>((resolve, reject) => {
         const last = chunks.length - 1;
         const entries: WriteEntry[] = [];
@@ -337,11 +335,32 @@ export class FdStreamChannel implements Channel {
     return data === null ? null : { data, ...this.takeFds(data) };
   }
 
-  /** The fds that arrived with a chunk returned by recv() (the caller owns them from then on). */
-  takeFds(chunk: Uint8Array): { fds: OwnedFd[]; fdsTruncated: boolean } {
-    const got = this.#fdsOf.get(chunk);
-    this.#fdsOf.delete(chunk);
+  /**
+   * The fds that arrived with a chunk returned by recv() — or, without an argument, with the data
+   * recvSync() returned. The caller owns them from then on; untaken ones are closed with the channel.
+   */
+  takeFds(chunk?: Uint8Array): { fds: OwnedFd[]; fdsTruncated: boolean } {
+    const key = chunk ?? SYNC_READS;
+    const got = this.#fdsOf.get(key);
+    this.#fdsOf.delete(key);
     return got ?? { fds: [], fdsTruncated: false };
+  }
+
+  /** recvSync on a channel that accepts fds: recvmsg(2), keeping whatever fds came for takeFds(). */
+  #readKeepingFds(fd: number, into: Uint8Array): number {
+    for (;;) {
+      const r = recvmsgFast(fd, into, this.#receiveFds);
+      if (typeof r === 'number') {
+        if (r >= 0) return r;
+        poll(fd, constants.POLLIN, -1); // a non-blocking fd: wait like readBlocking does
+        continue;
+      }
+      const kept = this.#fdsOf.get(SYNC_READS) ?? { fds: [], fdsTruncated: false };
+      kept.fds.push(...r.fds.map((n) => OwnedFd.own(n, `${this.transport}: received fd`)));
+      kept.fdsTruncated ||= r.fdsTruncated;
+      this.#fdsOf.set(SYNC_READS, kept);
+      return r.bytes;
+    }
   }
 
   sendFdsSync(data: Uint8Array, fds: readonly number[]): void {
@@ -463,7 +482,7 @@ export class FdStreamChannel implements Channel {
     this.#enterMode('blocking');
     this.syscalls.reads++;
     if (this.#kind !== 'stream') return this.#recvDatagramSync(fd, into);
-    const n = readBlocking(fd, into);
+    const n = this.#receiveFds > 0 ? this.#readKeepingFds(fd, into) : readBlocking(fd, into);
     if (n === 0) {
       this.#eof = true;
       return null;
@@ -657,9 +676,12 @@ export class FdStreamChannel implements Channel {
       try {
         this.syscalls.reads++;
         if (this.#receiveFds > 0) {
-          const r = recvFds(fd.fd, buf.subarray(0, this.#readSize), this.#receiveFds);
-          n = r === -1 ? -1 : r.bytes;
-          if (r !== -1 && (r.fds.length > 0 || r.fdsTruncated)) passed = r;
+          const r = recvmsgFast(fd.fd, buf, this.#receiveFds);
+          if (typeof r === 'number') n = r;
+          else {
+            n = r.bytes;
+            passed = r;
+          }
         } else {
           n = read(fd.fd, buf, 0, this.#readSize);
         }
@@ -745,6 +767,19 @@ export class FdStreamChannel implements Channel {
     else w.resolve(chunk);
   }
 
+  #flushScheduled = false;
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      if (this.#closed || this.#mode !== 'async') return;
+      this.#flushWrites();
+      this.#updateInterest();
+    });
+  }
+
   // ---- internals: datagrams -----------------------------------------------------------------------
 
   #checkSizes(chunks: readonly Uint8Array[]): void {
@@ -820,9 +855,12 @@ export class FdStreamChannel implements Channel {
       try {
         this.syscalls.reads++;
         if (this.#receiveFds > 0) {
-          const r = recvFds(fd, buf, this.#receiveFds, constants.MSG_TRUNC);
-          n = r === -1 ? -1 : r.bytes;
-          if (r !== -1 && (r.fds.length > 0 || r.fdsTruncated)) passed = r;
+          const r = recvmsgFast(fd, buf, this.#receiveFds, constants.MSG_TRUNC);
+          if (typeof r === 'number') n = r;
+          else {
+            n = r.bytes;
+            passed = r;
+          }
         } else {
           n = recv(fd, buf, constants.MSG_TRUNC);
         }

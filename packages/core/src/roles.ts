@@ -1,5 +1,6 @@
 // Core's peer roles, used by the conformance kit and by package tests. Each runs in the peer process
 // against the attached channel; what it returns travels back to the parent as JSON.
+import { readSync } from 'node:fs';
 import { hasCode } from './errors.js';
 import { messageChannel } from './framing.js';
 import type { Role, RoleContext } from './role.js';
@@ -187,4 +188,23 @@ const burst: Role = async ({ channel, transport, args }) => {
   return { sent: sizes.length };
 };
 
-export const roles: Record<string, Role> = { echo, sink, source, flood, drain, duplex, burst, 'await-eof': awaitEof };
+/**
+ * Receives one message and whatever fds came with it; reads each passed file from offset 0 and reports
+ * what it says. A channel that cannot receive fds reads plain data (the kernel drops any fds then).
+ */
+const fdProbe: Role = async ({ channel }) => {
+  if (!channel.recvFds) {
+    const data = await channel.recv();
+    return { bytes: data?.byteLength ?? 0, contents: [] };
+  }
+  const got = await channel.recvFds();
+  const contents = (got?.fds ?? []).map((f) => {
+    const buf = Buffer.alloc(256);
+    const n = readSync(f.fd, buf, 0, buf.length, 0);
+    f.close();
+    return buf.subarray(0, n).toString();
+  });
+  return { bytes: got?.data.byteLength ?? 0, contents, fdsTruncated: got?.fdsTruncated ?? false };
+};
+
+export const roles: Record<string, Role> = { echo, sink, source, flood, drain, duplex, burst, 'fd-probe': fdProbe, 'await-eof': awaitEof };

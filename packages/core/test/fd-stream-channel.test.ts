@@ -28,6 +28,7 @@ describe('FdStreamChannel', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const sent = writer.send(big);
+    await Promise.resolve(); // sends go out from a microtask (gathered with any others of this turn)
     // The kernel took only one pipe's worth; the rest waits in the channel.
     expect(writer.pendingWriteBytes).toBe(big.length - getPipeSize(w));
     const parts: Uint8Array[] = [];
@@ -43,6 +44,18 @@ describe('FdStreamChannel', () => {
     expect(writer.pendingWriteBytes).toBe(0);
     await writer.close();
     expect(await reader.recv()).toBeNull();
+    await reader.close();
+  });
+
+  it('gathers the sends of one turn into one writev', async () => {
+    const { writer, reader } = pair();
+    const before = writer.syscalls.writes;
+    const sends = Array.from({ length: 100 }, (_, i) => writer.send(Buffer.from([i])));
+    await Promise.all(sends);
+    expect(writer.syscalls.writes - before).toBe(1);
+    const got = Buffer.from((await reader.recv())!);
+    expect([...got]).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    await writer.close();
     await reader.close();
   });
 

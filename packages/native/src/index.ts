@@ -177,6 +177,7 @@ interface Addon {
   socketpair(type: SocketType, nonblock?: boolean): [number, number];
   sendFds(fd: number, buffer: Uint8Array, fds: readonly number[], flags?: number): number;
   recvFds(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): -1 | ReceivedWithFds;
+  recvmsgFast(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): number | ReceivedWithFds;
   peerCred(fd: number): PeerCred;
   constants: NativeConstants;
 }
@@ -266,6 +267,8 @@ export const socketpair: Addon['socketpair'] = addon.socketpair;
 export const sendFds: Addon['sendFds'] = addon.sendFds;
 /** recvmsg(2) with room for `maxFds` fds (MSG_CMSG_CLOEXEC). -1 if it would block. */
 export const recvFds: Addon['recvFds'] = addon.recvFds;
+/** recvFds for the hot path: a plain byte count (-1: would block) unless fds or MSG_CTRUNC came. */
+export const recvmsgFast: Addon['recvmsgFast'] = addon.recvmsgFast;
 /** SO_PEERCRED of a connected AF_UNIX socket. */
 export const peerCred: Addon['peerCred'] = addon.peerCred;
 

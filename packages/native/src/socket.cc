@@ -398,10 +398,14 @@ Napi::Value SendFds(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(n));
 }
 
-// recvFds(fd, buffer, maxFds, flags?) -> -1 if it would block, else { bytes, fds, truncated,
-// fdsTruncated }. Received fds are close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller.
-// fdsTruncated (MSG_CTRUNC): more fds were sent than maxFds; the kernel closed the rest.
-Napi::Value RecvFds(const Napi::CallbackInfo& info) {
+// The shared body of recvFds and recvmsgFast: recvmsg(2) with room for maxFds fds (close-on-exec).
+struct Received {
+  ssize_t n;
+  std::vector<int> fds;
+  int flags;
+};
+
+Received RecvWithFds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
@@ -416,31 +420,54 @@ Napi::Value RecvFds(const Napi::CallbackInfo& info) {
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * (maxFds > 0 ? maxFds : 1)));
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
   if (maxFds > 0) {
-    msg.msg_control = control.data();
+    msg.msg_control = control;
     msg.msg_controllen = CMSG_SPACE(sizeof(int) * maxFds);
   }
-  ssize_t n;
-  do n = recvmsg(fd, &msg, flags); while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+  Received out{0, {}, 0};
+  do out.n = recvmsg(fd, &msg, flags); while (out.n < 0 && errno == EINTR);
+  if (out.n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return out;
     ThrowErrno(env, "recvmsg");
   }
-  Napi::Array fds = Napi::Array::New(env);
-  uint32_t k = 0;
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     size_t m = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     int* got = reinterpret_cast<int*>(CMSG_DATA(c));
-    for (size_t i = 0; i < m; i++) fds.Set(k++, got[i]);
+    out.fds.insert(out.fds.end(), got, got + m);
   }
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("bytes", static_cast<double>(n));
-  out.Set("fds", fds);
-  out.Set("truncated", (msg.msg_flags & MSG_TRUNC) != 0);
-  out.Set("fdsTruncated", (msg.msg_flags & MSG_CTRUNC) != 0);
+  out.flags = msg.msg_flags;
   return out;
+}
+
+Napi::Object ReceivedObject(Napi::Env env, const Received& r) {
+  Napi::Array fds = Napi::Array::New(env, r.fds.size());
+  for (uint32_t i = 0; i < r.fds.size(); i++) fds.Set(i, r.fds[i]);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("bytes", static_cast<double>(r.n));
+  out.Set("fds", fds);
+  out.Set("truncated", (r.flags & MSG_TRUNC) != 0);
+  out.Set("fdsTruncated", (r.flags & MSG_CTRUNC) != 0);
+  return out;
+}
+
+// recvFds(fd, buffer, maxFds, flags?) -> -1 if it would block, else { bytes, fds, truncated,
+// fdsTruncated }. Received fds are close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller.
+// fdsTruncated (MSG_CTRUNC): more fds were sent than maxFds; the kernel closed the rest.
+Napi::Value RecvFds(const Napi::CallbackInfo& info) {
+  Received r = RecvWithFds(info);
+  if (r.n < 0) return Napi::Number::New(info.Env(), -1);
+  return ReceivedObject(info.Env(), r);
+}
+
+// recvmsgFast(...): the same, but a plain byte count when no fds (and no MSG_CTRUNC) came — the
+// common case on the read path, without an object per read.
+Napi::Value RecvmsgFast(const Napi::CallbackInfo& info) {
+  Received r = RecvWithFds(info);
+  if (r.n < 0) return Napi::Number::New(info.Env(), -1);
+  if (r.fds.empty() && !(r.flags & MSG_CTRUNC)) return Napi::Number::New(info.Env(), static_cast<double>(r.n));
+  return ReceivedObject(info.Env(), r);
 }
 
 // peerCred(fd) -> { pid, uid, gid } of the process that connected (SO_PEERCRED), as of connect().
@@ -479,6 +506,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("socketpair", Napi::Function::New(env, SocketPair, "socketpair"));
   exports.Set("sendFds", Napi::Function::New(env, SendFds, "sendFds"));
   exports.Set("recvFds", Napi::Function::New(env, RecvFds, "recvFds"));
+  exports.Set("recvmsgFast", Napi::Function::New(env, RecvmsgFast, "recvmsgFast"));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
   Napi::Object c = exports.Get("constants").As<Napi::Object>();
   c.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));

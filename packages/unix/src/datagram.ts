@@ -29,6 +29,9 @@ export const UNIX_MODULE = '@ipc-compare/unix';
  */
 export const UNIX_MAX_DATAGRAM = 212_960;
 
+/** Fds accepted per read: more than that in one message is MSG_CTRUNC (reported, the rest closed). */
+export const FDS_PER_READ = 64;
+
 export const unixDgramSemantics: Semantics = {
   duplex: 'full',
   boundaries: true,
@@ -47,7 +50,7 @@ const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 
 const isToken = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
 
 function dgramChannel(id: string, fd: OwnedFd, kind: 'datagram' | 'seqpacket'): FdStreamChannel {
-  return new FdStreamChannel({ transport: id, readFd: fd, writeFd: fd, kind, maxMessage: UNIX_MAX_DATAGRAM });
+  return new FdStreamChannel({ transport: id, readFd: fd, writeFd: fd, kind, maxMessage: UNIX_MAX_DATAGRAM, receiveFds: FDS_PER_READ });
 }
 
 export const unixDgramTransport: Transport<UnixOpenOptions> = {

@@ -13,8 +13,8 @@ export {
   type UnixOpenOptions,
 } from './datagram.js';
 export { SocketNames, bindName, checkName, unlinkName, type NameOptions } from './names.js';
+export { FDS_PER_READ } from './datagram.js';
 export {
-  FDS_PER_READ,
   peerCredentials,
   socketpairDgramSemantics,
   socketpairDgramTransport,

@@ -22,11 +22,9 @@ import {
   type Transport,
 } from '@ipc-compare/core';
 import { constants, fstat, listen, peerCred, shutdown, socket, socketpair, type PeerCred } from '@ipc-compare/native';
-import { UNIX_MAX_DATAGRAM, UNIX_MODULE } from './datagram.js';
+import { FDS_PER_READ, UNIX_MAX_DATAGRAM, UNIX_MODULE } from './datagram.js';
 import { SocketNames, bindName, checkName, type NameOptions } from './names.js';
 
-/** Fds accepted per read: more than that in one message is MSG_CTRUNC (reported, the rest closed). */
-export const FDS_PER_READ = 64;
 
 export const unixStreamSemantics: Semantics = {
   duplex: 'full',

@@ -212,3 +212,14 @@ describe('bad input', () => {
     void write;
   });
 });
+
+describe('the example', () => {
+  it('socketpair.js: both sides send first, the child also gets an open file', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [new URL('../dist/examples/socketpair.js', import.meta.url).pathname], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('parent: received "hello from the child"');
+    expect(r.stdout).toContain('child:  received "hello from the parent" and 1 fd');
+    expect(r.stdout).toContain('child:  the passed file says "written by the parent"');
+  });
+});
