@@ -69,7 +69,7 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(seen('fifo')).toEqual({ boundaries: false, duplex: 'half', reliable: true, reach: 'local' });
     expect(seen('tcp')).toEqual({ boundaries: false, duplex: 'full', reliable: true, reach: 'network' });
     for (const s of res.semantics) {
-      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage'] as const) {
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'passesFds'] as const) {
         expect(s[key].agrees).toBe(true);
         expect(s[key].evidence.length).toBeGreaterThan(10);
       }
@@ -77,6 +77,8 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(byId.pipe!.boundaries.evidence).toMatch(/^100 sends of 1…100 bytes arrived as \d+ reads?/);
     expect(byId.pipe!.duplex.evidence).toMatch(/read only \(write → EBADF\)/);
     expect(byId.tcp!.duplex.evidence).toMatch(/1 fd for the channel: socket:\[\d+\] both ways/);
+    expect(byId.pipe!.passesFds).toMatchObject({ observed: false, agrees: true, evidence: expect.stringMatching(/ENOTSOCK/) });
+    expect(byId.tcp!.passesFds).toMatchObject({ observed: false, agrees: true });
   });
 
   it('datagrams in one run: UDP loses under overload and says how much, UNIX datagrams hold the sender back and lose nothing', async () => {
@@ -113,6 +115,20 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
       expect(row.received + row.lost).toBeGreaterThanOrEqual(row.messages - row.corrupt);
     }
     expect(thr.some((x) => x.mechanism === 'udp' && x.impl === 'node')).toBe(true);
+  });
+
+  it('unix-stream against node:net on a socket path, socketpair, and who passes fds', async () => {
+    const r = await run(['bench', 'all', '--mechanisms', 'unix-stream,socketpair', '--sizes', '64', '--placement', 'same', '--duration-ms', '60', '--warmup-ms', '10', '--no-floors', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as Results;
+    expect(res.errors).toEqual([]);
+    const lat = res.rows.filter((x): x is LatencyRow => x.kind === 'latency');
+    expect(lat.filter((x) => x.mechanism === 'unix-stream').map((x) => `${x.impl}/${x.path}`).sort()).toEqual(['c/blocking', 'node/async', 'ts/async', 'ts/blocking']);
+    expect(lat.filter((x) => x.mechanism === 'socketpair').map((x) => `${x.impl}/${x.path}`).sort()).toEqual(['c/blocking', 'ts/async', 'ts/blocking']);
+    const by = Object.fromEntries(res.semantics.map((s) => [s.mechanism, s]));
+    expect(by['unix-stream']!.passesFds).toMatchObject({ claimed: true, observed: true, agrees: true });
+    expect(by.socketpair!.reach.observed).toBe('related');
+    expect(by['unix-stream']!.reach.observed).toBe('local');
   });
 
   it('FIFO and TCP rows, and Nagle made visible (write-write-read: TCP_NODELAY off is far slower)', async () => {

@@ -6,10 +6,8 @@ import {
   DatagramGreeter,
   DeferredChannel,
   FdStreamChannel,
-  ListenerAcceptor,
   OwnedFd,
   TOKEN_BYTES,
-  connectWithToken,
   greetDatagram,
   specParam,
   type Channel,
@@ -18,10 +16,12 @@ import {
   type Semantics,
   type Transport,
 } from '@ipc-compare/core';
-import { listen, socket } from '@ipc-compare/native';
+import { socket } from '@ipc-compare/native';
+import { openListener, attachListener, UNIX_MODULE, type ListenerOptions } from './listener.js';
 import { SocketNames, bindName, checkName, unlinkName, type NameOptions } from './names.js';
 
-export const UNIX_MODULE = '@ipc-compare/unix';
+export { UNIX_MODULE };
+
 
 /**
  * The largest AF_UNIX datagram with the default socket buffer: the kernel refuses a datagram longer
@@ -113,55 +113,14 @@ export const unixDgramTransport: Transport<UnixOpenOptions> = {
   },
 };
 
-export const unixSeqpacketTransport: Transport<UnixOpenOptions> = {
+export const unixSeqpacketTransport: Transport<ListenerOptions> = {
   id: 'unix-seqpacket',
   semantics: unixSeqpacketSemantics,
   blockingPath: true,
-
-  async open(opts: UnixOpenOptions = {}): Promise<Opened> {
-    const names = new SocketNames('seqpacket', opts);
-    const listener = OwnedFd.own(socket('unix', 'seqpacket', true), 'unix-seqpacket listener');
-    const path = names.name('listen');
-    try {
-      bindName(listener.fd, path);
-      listen(listener.fd, 8);
-    } catch (err) {
-      listener.close();
-      names.remove();
-      throw err;
-    }
-    const token = randomBytes(TOKEN_BYTES);
-    const acceptor = new ListenerAcceptor(listener, token);
-    let channel: Channel | null = null;
-    const made = (fd: number) => {
-      names.remove();
-      return (channel ??= dgramChannel('unix-seqpacket', OwnedFd.own(fd, 'unix-seqpacket channel'), 'seqpacket'));
-    };
-    const deferred = new DeferredChannel({
-      transport: 'unix-seqpacket',
-      maxMessage: UNIX_MAX_DATAGRAM,
-      ready: acceptor.ready.then(made),
-      waitSync: () => made(acceptor.waitSync()),
-      cancel: () => {
-        acceptor.cancel();
-        names.remove();
-      },
-    });
-    const params = { path, token: token.toString('hex') };
-    return { channel: deferred, peer: { transport: 'unix-seqpacket', module: UNIX_MODULE, params }, handOff: () => {} };
+  async open(opts: ListenerOptions = {}): Promise<Opened> {
+    return openListener('unix-seqpacket', 'seqpacket', opts, (fd) => dgramChannel('unix-seqpacket', fd, 'seqpacket'), UNIX_MAX_DATAGRAM);
   },
-
   async attach(spec: PeerSpec): Promise<Channel> {
-    const path = specParam(spec, 'path', isName, 'a socket name');
-    const token = specParam(spec, 'token', isToken, '32 hex digits');
-    checkName(path);
-    const fd = OwnedFd.own(socket('unix', 'seqpacket', true), 'unix-seqpacket channel');
-    try {
-      await connectWithToken(fd.fd, { family: 'unix', path }, Buffer.from(token, 'hex'));
-    } catch (err) {
-      fd.close();
-      throw err;
-    }
-    return dgramChannel('unix-seqpacket', fd, 'seqpacket');
+    return attachListener(spec, 'seqpacket', (fd) => dgramChannel('unix-seqpacket', fd, 'seqpacket'));
   },
 };

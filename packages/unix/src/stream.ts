@@ -2,28 +2,22 @@
 // run on this project's fd engine with recvmsg(2) reads, so open fds can travel with the data
 // (SCM_RIGHTS) on the async path as on the blocking one. node:net can talk to the same sockets but reads
 // with read(2), which makes the kernel drop passed fds; it is measured beside them in the benchmark.
-import { randomBytes } from 'node:crypto';
 import {
-  DeferredChannel,
   FdStreamChannel,
-  ListenerAcceptor,
-  OwnedFd,
-  TOKEN_BYTES,
   adoptInherited,
-  connectWithToken,
   inheritedFds,
   ipcError,
   openInherited,
-  specParam,
   type Channel,
+  type OwnedFd,
   type Opened,
   type PeerSpec,
   type Semantics,
   type Transport,
 } from '@ipc-compare/core';
-import { constants, fstat, listen, peerCred, shutdown, socket, socketpair, type PeerCred } from '@ipc-compare/native';
+import { constants, fstat, peerCred, shutdown, socketpair, type PeerCred } from '@ipc-compare/native';
 import { FDS_PER_READ, UNIX_MAX_DATAGRAM, UNIX_MODULE } from './datagram.js';
-import { SocketNames, bindName, checkName, type NameOptions } from './names.js';
+import { attachListener, openListener, type ListenerOptions } from './listener.js';
 
 
 export const unixStreamSemantics: Semantics = {
@@ -38,13 +32,7 @@ export const unixStreamSemantics: Semantics = {
 export const socketpairSemantics: Semantics = { ...unixStreamSemantics, reach: 'related' };
 export const socketpairDgramSemantics: Semantics = { ...socketpairSemantics, boundaries: true, endOfStream: false, maxMessage: UNIX_MAX_DATAGRAM };
 
-export interface UnixStreamOpenOptions extends NameOptions {
-  /** Accept only a peer running as this process's uid (SO_PEERCRED); others are disconnected. */
-  sameUidOnly?: boolean;
-}
-
-const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-const isToken = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
+export type UnixStreamOpenOptions = ListenerOptions;
 
 function streamChannel(id: string, fd: OwnedFd): FdStreamChannel {
   return new FdStreamChannel({
@@ -67,52 +55,11 @@ export const unixStreamTransport: Transport<UnixStreamOpenOptions> = {
   id: 'unix-stream',
   semantics: unixStreamSemantics,
   blockingPath: true,
-
   async open(opts: UnixStreamOpenOptions = {}): Promise<Opened> {
-    const names = new SocketNames('stream', opts);
-    const listener = OwnedFd.own(socket('unix', 'stream', true), 'unix-stream listener');
-    const path = names.name('listen');
-    try {
-      bindName(listener.fd, path);
-      listen(listener.fd, 8);
-    } catch (err) {
-      listener.close();
-      names.remove();
-      throw err;
-    }
-    const token = randomBytes(TOKEN_BYTES);
-    const myUid = process.getuid!();
-    const admit = opts.sameUidOnly ? (fd: number) => peerCred(fd).uid === myUid : undefined;
-    const acceptor = new ListenerAcceptor(listener, token, admit);
-    let channel: Channel | null = null;
-    const made = (fd: number) => {
-      names.remove(); // connected: nobody else can come in by name
-      return (channel ??= streamChannel('unix-stream', OwnedFd.own(fd, 'unix-stream channel')));
-    };
-    const deferred = new DeferredChannel({
-      transport: 'unix-stream',
-      ready: acceptor.ready.then(made),
-      waitSync: () => made(acceptor.waitSync()),
-      cancel: () => {
-        acceptor.cancel();
-        names.remove();
-      },
-    });
-    return { channel: deferred, peer: { transport: 'unix-stream', module: UNIX_MODULE, params: { path, token: token.toString('hex') } }, handOff: () => {} };
+    return openListener('unix-stream', 'stream', opts, (fd) => streamChannel('unix-stream', fd));
   },
-
   async attach(spec: PeerSpec): Promise<Channel> {
-    const path = specParam(spec, 'path', isName, 'a socket name');
-    const token = specParam(spec, 'token', isToken, '32 hex digits');
-    checkName(path);
-    const fd = OwnedFd.own(socket('unix', 'stream', true), 'unix-stream channel');
-    try {
-      await connectWithToken(fd.fd, { family: 'unix', path }, Buffer.from(token, 'hex'));
-    } catch (err) {
-      fd.close();
-      throw err;
-    }
-    return streamChannel('unix-stream', fd);
+    return attachListener(spec, 'stream', (fd) => streamChannel('unix-stream', fd));
   },
 };
 
