@@ -44,8 +44,8 @@ export class SocketNames {
   remove(): void {
     if (this.#removed || this.abstract) return;
     this.#removed = true;
-    for (const n of this.#issued) unlinkName(n);
-    if (this.#ownDir) rmSync(this.#dir!, { recursive: true, force: true });
+    if (this.#ownDir) rmSync(this.#dir!, { recursive: true, force: true }); // files and all, in one go
+    else for (const n of this.#issued) unlinkName(n);
   }
 }
 

@@ -1,0 +1,41 @@
+// Fails if the test run left IPC objects of this project behind: socket files, FIFOs and their private
+// directories under the temp directory, /dev/shm objects (named by this project's prefixes), or peer
+// processes still running. argv[2]: the run's start time (ms since the epoch).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const since = Number(process.argv[2] ?? 0);
+const prefixes = /^(ipc-compare-|ipc-bench-)/;
+const left = [];
+for (const dir of [tmpdir(), '/dev/shm']) {
+  let names = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    continue;
+  }
+  for (const name of names) {
+    if (!prefixes.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      if (statSync(path).mtimeMs >= since) left.push(path);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+let peers = '';
+try {
+  peers = execFileSync('pgrep', ['-af', 'core/dist/peer-main.js'], { encoding: 'utf8' }).trim();
+} catch {
+  // pgrep exits 1 when nothing matches
+}
+if (peers) left.push(...peers.split('\n').map((l) => `process: ${l.slice(0, 120)}`));
+if (left.length) {
+  console.log(`left behind by the test run (${left.length}):\n  ${left.join('\n  ')}`);
+  process.exitCode = 1;
+} else {
+  console.log('nothing left behind (temp and /dev/shm names, peer processes)');
+}
