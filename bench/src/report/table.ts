@@ -96,6 +96,17 @@ export function renderTable(res: Results): string {
   if (res.harness.floors.length) {
     out.push('', 'In-process floors (mitata, this process)');
     out.push(table(['operation', 'mean', 'p50', 'p99'], res.harness.floors.map((f) => [f.name, formatNs(f.ns), formatNs(f.p50), formatNs(f.p99)]), 1));
+    // A blocking round trip makes four addon calls (a write and a read on each side): their cost beside
+    // the fastest same-vCPU blocking round trip says what the binding itself adds.
+    const call = res.harness.floors.find((f) => f.name.startsWith('addon call'));
+    const blocking = lat.filter((r) => r.impl === 'ts' && r.path === 'blocking' && r.placement === 'same');
+    if (call && blocking.length) {
+      const fastest = blocking.reduce((a, b) => (b.p50 < a.p50 ? b : a));
+      out.push(
+        `binding overhead: 4 addon calls per blocking round trip ≈ ${formatNs(4 * call.p50)}, ` +
+          `${((4 * call.p50 * 100) / fastest.p50).toFixed(1)}% of the fastest TS blocking p50 (${fastest.mechanism}, ${formatNs(fastest.p50)})`,
+      );
+    }
   }
   const ov = res.harness.sampleOverheadNs;
   if (ov && lat.length) {

@@ -54,7 +54,7 @@ describe('node:net and UNIX names', () => {
 });
 
 describe('passing open fds (SCM_RIGHTS) between unrelated processes', () => {
-  it('a file (offset shared), a pipe end, a listening TCP socket and a /dev/shm file, several in one message; nothing leaks', async () => {
+  it('a file (offset shared), a pipe end, a listening TCP socket, a /dev/shm file and one the receiver does not want, several per message; nothing leaks', async () => {
     await primeProcessResources();
     const before = snapshotFds();
     const file = join(scratch, 'passed.txt');
@@ -74,7 +74,9 @@ describe('passing open fds (SCM_RIGHTS) between unrelated processes', () => {
     const opened = await unixStreamTransport.open();
     const peer = await spawnPeer(opened, { module: unixRoles, name: 'fd-receiver', args: { messages: 2 } });
     const ch = opened.channel;
-    await ch.sendFds!(Buffer.from(JSON.stringify(['read', 'write', 'read'])), [fileFd, pipeW, shmFd]);
+    const unwanted = openSync('/dev/null', 'r'); // the receiver closes this one without using it
+    await ch.sendFds!(Buffer.from(JSON.stringify(['read', 'write', 'read', 'ignore'])), [fileFd, pipeW, shmFd, unwanted]);
+    closeSync(unwanted);
     const conn = net.connect(port, '127.0.0.1'); // will be accepted by the receiver, on our listener
     const greeting = new Promise<string>((resolve) => {
       let t = '';
@@ -86,6 +88,7 @@ describe('passing open fds (SCM_RIGHTS) between unrelated processes', () => {
       { use: 'read', type: 'file', result: 'the rest, read by the receiver' }, // from OUR offset: shared
       { use: 'write', type: 'fifo', result: 'written' },
       { use: 'read', type: 'file', result: 'in shared memory' },
+      { use: 'ignore', type: 'character-device', result: 'closed unused' },
       { use: 'accept', type: 'socket', result: 'accepted' },
     ]);
     expect(r.leaked).toEqual([]);
