@@ -18,6 +18,8 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1255,4 +1257,28 @@ int run_parent(const struct options *opt, int rfd, int wfd)
     free(s.v);
     free(pattern_base);
     return 0;
+}
+
+/* ------------------------------------------------------ AF_UNIX names */
+
+int unix_bound_socket(int type, const char *path, struct sockaddr_un *addr)
+{
+    mode_t old_mask;
+    int fd;
+
+    if (strlen(path) >= sizeof addr->sun_path) {    /* keep the final NUL */
+        errno = ENAMETOOLONG;
+        die(path);
+    }
+    memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    strcpy(addr->sun_path, path);
+    fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        die("socket");
+    old_mask = umask(0177);     /* the socket file: 0600 */
+    if (bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0)
+        die(path);
+    umask(old_mask);
+    return fd;
 }

@@ -93,6 +93,12 @@ void temp_dir(void);
 const char *temp_path(const char *name);
 void temp_remove(void);
 
+/* An AF_UNIX socket of `type` (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET) bound
+ * to path, the socket file made 0600; its address goes in *addr. A path that
+ * does not fit sun_path dies with ENAMETOOLONG. */
+struct sockaddr_un;
+int unix_bound_socket(int type, const char *path, struct sockaddr_un *addr);
+
 /* Building blocks, usable by mechanisms that need them. */
 void pin_to_cpu(int cpu);                     /* no-op when cpu < 0 */
 uint64_t now_ns(void);                        /* CLOCK_MONOTONIC */

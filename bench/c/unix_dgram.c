@@ -28,38 +28,13 @@
  * When the peer socket is closed, send() fails with ECONNREFUSED; recv()
  * is not woken: there is no end of file for datagrams.
  */
-#include <errno.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "harness.h"
 
 #define UNIX_MAX_DATAGRAM (212992 - 32)
-
-/* A datagram socket bound to path (mode 0600), whose address goes in *addr. */
-static int bound_socket(const char *path, struct sockaddr_un *addr)
-{
-    mode_t old_mask;
-    int fd;
-
-    if (strlen(path) >= sizeof addr->sun_path) {    /* keep the final NUL */
-        errno = ENAMETOOLONG;
-        die(path);
-    }
-    addr->sun_family = AF_UNIX;
-    strcpy(addr->sun_path, path);
-    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        die("socket");
-    old_mask = umask(0177);     /* the socket file: 0600 */
-    if (bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0)
-        die(path);
-    umask(old_mask);
-    return fd;
-}
 
 int main(int argc, char **argv)
 {
@@ -69,8 +44,8 @@ int main(int argc, char **argv)
 
     bench_init_datagram(argc, argv, "unix_dgram", UNIX_MAX_DATAGRAM, &opt);
     temp_dir();
-    pfd = bound_socket(temp_path("a"), &pa);
-    cfd = bound_socket(temp_path("b"), &ca);
+    pfd = unix_bound_socket(SOCK_DGRAM, temp_path("a"), &pa);
+    cfd = unix_bound_socket(SOCK_DGRAM, temp_path("b"), &ca);
     if (connect(pfd, (struct sockaddr *)&ca, sizeof ca) < 0)
         die(ca.sun_path);
     if (connect(cfd, (struct sockaddr *)&pa, sizeof pa) < 0)

@@ -21,10 +21,7 @@
  * either).
  */
 #define _GNU_SOURCE             /* accept4 */
-#include <errno.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -35,28 +32,15 @@
 int main(int argc, char **argv)
 {
     struct options opt;
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct sockaddr_un addr;
     const char *path;
-    mode_t old_mask;
     int listener, fd;
 
     bench_init_datagram(argc, argv, "unix_seqpacket", SEQPACKET_MAX_RECORD,
                         &opt);
     temp_dir();
     path = temp_path("sock");
-    if (strlen(path) >= sizeof addr.sun_path) {     /* keep the final NUL */
-        errno = ENAMETOOLONG;
-        die(path);
-    }
-    strcpy(addr.sun_path, path);
-
-    listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (listener < 0)
-        die("socket");
-    old_mask = umask(0177);     /* the socket file: 0600 */
-    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) < 0)
-        die(path);
-    umask(old_mask);
+    listener = unix_bound_socket(SOCK_SEQPACKET, path, &addr);
     if (listen(listener, 1) < 0)
         die("listen");
 

@@ -22,10 +22,7 @@
  * parent once it has accepted.
  */
 #define _GNU_SOURCE             /* accept4 */
-#include <errno.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -34,27 +31,14 @@
 int main(int argc, char **argv)
 {
     struct options opt;
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct sockaddr_un addr;
     const char *path;
-    mode_t old_mask;
     int listener, fd;
 
     bench_init(argc, argv, "unix_stream", 0, &opt);
     temp_dir();
     path = temp_path("sock");
-    if (strlen(path) >= sizeof addr.sun_path) {     /* keep the final NUL */
-        errno = ENAMETOOLONG;
-        die(path);
-    }
-    strcpy(addr.sun_path, path);
-
-    listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listener < 0)
-        die("socket");
-    old_mask = umask(0177);     /* the socket file: 0600 */
-    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) < 0)
-        die(path);
-    umask(old_mask);
+    listener = unix_bound_socket(SOCK_STREAM, path, &addr);
     if (listen(listener, 1) < 0)
         die("listen");
 

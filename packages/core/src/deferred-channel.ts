@@ -161,3 +161,36 @@ export class DeferredChannel implements Channel {
     return this.#channel;
   }
 }
+
+/** Something that waits for the peer (ListenerAcceptor, DatagramGreeter): async, blocking, or given up. */
+export interface PeerWaiter<T> {
+  readonly ready: Promise<T>;
+  waitSync(): T;
+  cancel(): void;
+}
+
+/**
+ * The creating side's channel for a rendezvous by address: a DeferredChannel that becomes `make(x)`
+ * once `waiter` has the peer — built once, whichever path (async or blocking) gets there first.
+ */
+export function channelOnceConnected<T>(o: {
+  transport: string;
+  waiter: PeerWaiter<T>;
+  make: (connected: T) => Channel;
+  /** Extra cleanup when closed before a peer came. */
+  cancel?: () => void;
+  maxMessage?: number;
+}): DeferredChannel {
+  let channel: Channel | null = null;
+  const made = (connected: T) => (channel ??= o.make(connected));
+  return new DeferredChannel({
+    transport: o.transport,
+    ...(o.maxMessage === undefined ? {} : { maxMessage: o.maxMessage }),
+    ready: o.waiter.ready.then(made),
+    waitSync: () => made(o.waiter.waitSync()),
+    cancel: () => {
+      o.waiter.cancel();
+      o.cancel?.();
+    },
+  });
+}

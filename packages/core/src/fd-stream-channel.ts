@@ -32,6 +32,7 @@ import {
 } from '@ipc-compare/native';
 import { abortError, assertBytes, ipcError } from './errors.js';
 import { OwnedFd } from './owned-fd.js';
+import { RecvWaiters } from './recv-waiters.js';
 import type { Channel, RecvOptions, SendOptions } from './types.js';
 
 export interface FdStreamChannelOptions {
@@ -80,13 +81,6 @@ export interface Truncation {
   received: number;
 }
 
-interface ReadWaiter {
-  resolve(chunk: Uint8Array | null): void;
-  reject(err: Error): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
 interface WriteEntry {
   data: Uint8Array;
   written: number;
@@ -128,7 +122,7 @@ export class FdStreamChannel implements Channel {
   #reading = false; // async reading has been asked for at least once
   readonly #chunks: Uint8Array[] = [];
   #queued = 0;
-  readonly #readWaiters: ReadWaiter[] = [];
+  readonly #readWaiters = new RecvWaiters();
   #eof = false;
   #readError: Error | null = null;
   #scratch: Buffer | null = null;
@@ -200,33 +194,29 @@ export class FdStreamChannel implements Channel {
     if (this.#kind !== 'stream') return this.#sendDatagrams(chunks, opts);
     try {
       for (const c of chunks) assertBytes(c, 'chunk');
-      const fd = this.#writable();
+      this.#writable();
       if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
-      void fd;
+      if (chunks.length === 0) return Promise.resolve();
       this.#enterMode('async');
       // No write here: sends made in the same turn of the event loop are gathered and go out together,
-      // in one writev(2), from a microtask (that is how 64-byte messages beat one syscall each).
-      const start = 0;
-      const written = 0;
+      // in one writev(2), from a microtask (that is how 64-byte messages beat one syscall each). The
+      // microtask also starts the write watcher if the kernel takes less than everything.
       this.#scheduleFlush();
       return new Promise<void>((resolve, reject) => {
         const last = chunks.length - 1;
-        const entries: WriteEntry[] = [];
-        for (let i = start; i <= last; i++) {
-          entries.push({
-            data: chunks[i]!,
-            written: i === start ? written : 0,
-            resolve: i === last ? resolve : noop,
-            reject: i === last ? reject : noop,
-            signal: undefined,
-            onAbort: undefined,
-          });
-        }
+        const entries: WriteEntry[] = chunks.map((data, i) => ({
+          data,
+          written: 0,
+          resolve: i === last ? resolve : noop,
+          reject: i === last ? reject : noop,
+          signal: undefined,
+          onAbort: undefined,
+        }));
         const signal = opts?.signal;
-        if (signal && start === 0 && written === 0) {
+        if (signal) {
           // Withdrawable only while none of it is in the kernel: a half-sent message would corrupt the stream.
           const head = entries[0]!;
-          const tail = entries[entries.length - 1]!;
+          const tail = entries[last]!;
           tail.signal = signal;
           tail.onAbort = () => {
             const i = this.#writeQueue.indexOf(head);
@@ -238,7 +228,6 @@ export class FdStreamChannel implements Channel {
           signal.addEventListener('abort', tail.onAbort, { once: true });
         }
         this.#writeQueue.push(...entries);
-        this.#updateInterest();
       });
     } catch (err) {
       if (this.#isWriteFailure(err)) this.#failWrites(err as Error);
@@ -259,20 +248,9 @@ export class FdStreamChannel implements Channel {
     if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
     this.#enterMode('async');
     this.#reading = true;
-    return new Promise<Uint8Array | null>((resolve, reject) => {
-      const waiter: ReadWaiter = { resolve, reject, signal: opts?.signal, onAbort: undefined };
-      if (waiter.signal) {
-        waiter.onAbort = () => {
-          const i = this.#readWaiters.indexOf(waiter);
-          if (i >= 0) this.#readWaiters.splice(i, 1);
-          reject(abortError(waiter.signal!));
-          this.#updateInterest();
-        };
-        waiter.signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.#readWaiters.push(waiter);
-      this.#updateInterest();
-    });
+    const waiting = this.#readWaiters.wait(opts?.signal, () => this.#updateInterest());
+    this.#updateInterest();
+    return waiting;
   }
 
   /**
@@ -498,7 +476,7 @@ export class FdStreamChannel implements Channel {
     this.#closeReadPoller();
     this.#closeWritePoller();
     const closedErr = () => ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed`);
-    for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, closedErr());
+    this.#readWaiters.rejectAll(closedErr());
     for (const e of this.#writeQueue.splice(0)) this.#settleWrite(e, closedErr());
     this.#chunks.length = 0;
     this.#queued = 0;
@@ -692,7 +670,7 @@ export class FdStreamChannel implements Channel {
       if (n < 0) return; // drained
       if (n === 0) {
         this.#eof = true;
-        for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, null, null);
+        this.#readWaiters.endAll();
         return;
       }
       // Hand a mostly-full buffer over as is; copy a small read out so a 1-byte message does not pin
@@ -713,11 +691,7 @@ export class FdStreamChannel implements Channel {
   }
 
   #deliver(chunk: Uint8Array): void {
-    const waiter = this.#readWaiters.shift();
-    if (waiter) {
-      this.#settleRead(waiter, null, chunk);
-      return;
-    }
+    if (this.#readWaiters.deliver(chunk)) return;
     this.#chunks.push(chunk);
     this.#queued += chunk.byteLength;
   }
@@ -757,15 +731,10 @@ export class FdStreamChannel implements Channel {
   #failReads(err: Error): void {
     if (this.#readError) return;
     this.#readError = err;
-    for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, err);
+    this.#readWaiters.rejectAll(err);
     this.#updateInterest();
   }
 
-  #settleRead(w: ReadWaiter, err: Error | null, chunk: Uint8Array | null = null): void {
-    if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
-    if (err) w.reject(err);
-    else w.resolve(chunk);
-  }
 
   #flushScheduled = false;
 
@@ -871,7 +840,7 @@ export class FdStreamChannel implements Channel {
       if (n < 0) return;
       if (n === 0 && this.#kind === 'seqpacket' && this.#peerClosed(fd)) {
         this.#eof = true;
-        for (const w of this.#readWaiters.splice(0)) this.#settleRead(w, null, null);
+        this.#readWaiters.endAll();
         return;
       }
       // A datagram longer than the buffer (only above the transport's maximum) is cut by the kernel.

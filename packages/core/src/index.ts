@@ -17,7 +17,7 @@ export {
 } from './inherited.js';
 export { NodeStreamChannel, type NodeStreamChannelOptions } from './node-stream-channel.js';
 export { NodeDgramChannel, type NodeDgramChannelOptions } from './node-dgram-channel.js';
-export { DeferredChannel, type DeferredChannelOptions } from './deferred-channel.js';
+export { DeferredChannel, channelOnceConnected, type DeferredChannelOptions, type PeerWaiter } from './deferred-channel.js';
 export { HandOverChannel, type HandOverChannelOptions } from './hand-over-channel.js';
 export { waitFd, type WaitFdOptions } from './wait-fd.js';
 export { DatagramGreeter, ListenerAcceptor, TOKEN_BYTES, connectWithToken, greetDatagram } from './rendezvous.js';

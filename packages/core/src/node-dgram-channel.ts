@@ -3,14 +3,8 @@
 // lost, and what Node reads beyond the high-water mark is dropped here and counted.
 import type { Socket } from 'node:dgram';
 import { abortError, assertBytes, ipcError } from './errors.js';
+import { RecvWaiters } from './recv-waiters.js';
 import type { Channel, RecvOptions, SendOptions } from './types.js';
-
-interface Waiter {
-  resolve(c: Uint8Array | null): void;
-  reject(e: Error): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
 
 export interface NodeDgramChannelOptions {
   transport: string;
@@ -33,7 +27,7 @@ export class NodeDgramChannel implements Channel {
   readonly #onClose: (() => void) | undefined;
   readonly #queue: Uint8Array[] = [];
   #queued = 0;
-  readonly #waiters: Waiter[] = [];
+  readonly #waiters = new RecvWaiters();
   #error: Error | null = null;
   #closed = false;
   readonly #socketClosed: Promise<void>;
@@ -55,8 +49,7 @@ export class NodeDgramChannel implements Channel {
         this.strangers++;
         return;
       }
-      const w = this.#waiters.shift();
-      if (w) return this.#settle(w, null, msg);
+      if (this.#waiters.deliver(msg)) return;
       if (this.#queued + msg.byteLength > this.#highWater) {
         this.dropped++;
         return;
@@ -66,7 +59,7 @@ export class NodeDgramChannel implements Channel {
     });
     this.#socket.on('error', (err) => {
       this.#error = err;
-      for (const w of this.#waiters.splice(0)) this.#settle(w, err);
+      this.#waiters.rejectAll(err);
     });
     this.#socketClosed = new Promise((resolve) => this.#socket.once('close', () => resolve()));
     this.#connected = o.connected ?? null;
@@ -105,18 +98,7 @@ export class NodeDgramChannel implements Channel {
     if (this.#closed) return Promise.reject(ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`));
     if (this.#error) return Promise.reject(this.#error);
     if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
-    return new Promise((resolve, reject) => {
-      const w: Waiter = { resolve, reject, signal: opts?.signal, onAbort: undefined };
-      if (w.signal) {
-        w.onAbort = () => {
-          const i = this.#waiters.indexOf(w);
-          if (i >= 0) this.#waiters.splice(i, 1);
-          reject(abortError(w.signal!));
-        };
-        w.signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      this.#waiters.push(w);
-    });
+    return this.#waiters.wait(opts?.signal);
   }
 
   fds(): number[] {
@@ -127,7 +109,7 @@ export class NodeDgramChannel implements Channel {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const w of this.#waiters.splice(0)) this.#settle(w, ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed`));
+    this.#waiters.rejectAll(ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed`));
     this.#queue.length = 0;
     this.#socket.close();
     await this.#socketClosed;
@@ -138,9 +120,4 @@ export class NodeDgramChannel implements Channel {
     return this.close();
   }
 
-  #settle(w: Waiter, err: Error | null, chunk: Uint8Array | null = null): void {
-    if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
-    if (err) w.reject(err);
-    else w.resolve(chunk);
-  }
 }

@@ -2,6 +2,7 @@
 // async path of mechanisms Node already handles well (TCP, UNIX stream sockets).
 import type { Readable, Writable } from 'node:stream';
 import { abortError, assertBytes, ipcError } from './errors.js';
+import { RecvWaiters } from './recv-waiters.js';
 import type { Channel, RecvOptions, SendOptions } from './types.js';
 
 export interface NodeStreamChannelOptions {
@@ -14,13 +15,6 @@ export interface NodeStreamChannelOptions {
   onClose?: () => void;
 }
 
-interface Waiter {
-  resolve(c: Uint8Array | null): void;
-  reject(e: Error): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
 export class NodeStreamChannel implements Channel {
   readonly transport: string;
   readonly #readable: Readable | null;
@@ -29,7 +23,7 @@ export class NodeStreamChannel implements Channel {
   readonly #onClose: (() => void) | undefined;
   readonly #chunks: Uint8Array[] = [];
   #queued = 0;
-  readonly #waiters: Waiter[] = [];
+  readonly #waiters = new RecvWaiters();
   #eof = false;
   #error: Error | null = null;
   #closed = false;
@@ -45,7 +39,7 @@ export class NodeStreamChannel implements Channel {
       this.#readable.on('data', (chunk: Buffer) => this.#deliver(chunk));
       this.#readable.on('end', () => {
         this.#eof = true;
-        for (const w of this.#waiters.splice(0)) this.#settle(w, null, null);
+        this.#waiters.endAll();
       });
       this.#readable.on('error', fail);
       this.#readable.pause(); // flowing starts with the first recv()
@@ -107,18 +101,7 @@ export class NodeStreamChannel implements Channel {
     if (!this.#readable) return Promise.reject(ipcError('ERR_INVALID_ARG_VALUE', `${this.transport}: this end cannot read`));
     if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal));
     this.#readable.resume();
-    return new Promise((resolve, reject) => {
-      const w: Waiter = { resolve, reject, signal: opts?.signal, onAbort: undefined };
-      if (w.signal) {
-        w.onAbort = () => {
-          const i = this.#waiters.indexOf(w);
-          if (i >= 0) this.#waiters.splice(i, 1);
-          reject(abortError(w.signal!));
-        };
-        w.signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      this.#waiters.push(w);
-    });
+    return this.#waiters.wait(opts?.signal);
   }
 
   /** Half-close: flushes and ends the write side (FIN on a socket, close on a pipe). */
@@ -132,7 +115,7 @@ export class NodeStreamChannel implements Channel {
     if (this.#closed) return;
     this.#closed = true;
     const closedErr = () => ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed`);
-    for (const w of this.#waiters.splice(0)) this.#settle(w, closedErr());
+    this.#waiters.rejectAll(closedErr());
     this.#chunks.length = 0;
     this.#readable?.destroy();
     this.#writable?.destroy();
@@ -151,8 +134,7 @@ export class NodeStreamChannel implements Channel {
   }
 
   #deliver(chunk: Buffer): void {
-    const w = this.#waiters.shift();
-    if (w) return this.#settle(w, null, chunk);
+    if (this.#waiters.deliver(chunk)) return;
     this.#chunks.push(chunk);
     this.#queued += chunk.byteLength;
     if (this.#queued >= this.#highWater) this.#readable?.pause();
@@ -161,12 +143,7 @@ export class NodeStreamChannel implements Channel {
   #fail(err: Error): void {
     if (this.#error) return;
     this.#error = err;
-    for (const w of this.#waiters.splice(0)) this.#settle(w, err);
+    this.#waiters.rejectAll(err);
   }
 
-  #settle(w: Waiter, err: Error | null, chunk: Uint8Array | null = null): void {
-    if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
-    if (err) w.reject(err);
-    else w.resolve(chunk);
-  }
 }

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
-  DeferredChannel,
   ListenerAcceptor,
+  channelOnceConnected,
   OwnedFd,
   TOKEN_BYTES,
   connectWithToken,
@@ -87,20 +87,13 @@ export const tcpTransport: Transport<TcpOpenOptions> = {
     }
     const addr = getsockname(listener.fd) as { port: number };
     const token = randomBytes(TOKEN_BYTES);
-    const acceptor = new ListenerAcceptor(listener, token);
-    let channel: Channel | null = null;
-    const made = (fd: number) => {
-      if (!channel) {
-        setNoDelay(fd, noDelay);
-        channel = tcpChannel('tcp', OwnedFd.own(fd, 'tcp channel'), noDelay);
-      }
-      return channel;
-    };
-    const deferred = new DeferredChannel({
+    const deferred = channelOnceConnected({
       transport: 'tcp',
-      ready: acceptor.ready.then(made),
-      waitSync: () => made(acceptor.waitSync()),
-      cancel: () => acceptor.cancel(),
+      waiter: new ListenerAcceptor(listener, token),
+      make: (fd: number) => {
+        setNoDelay(fd, noDelay);
+        return tcpChannel('tcp', OwnedFd.own(fd, 'tcp channel'), noDelay);
+      },
     });
     const params: TcpParams = { host, port: addr.port, token: token.toString('hex'), noDelay };
     return { channel: deferred, peer: { transport: 'tcp', module: TCP_MODULE, params }, handOff: () => {} };

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
   DatagramGreeter,
-  DeferredChannel,
+  channelOnceConnected,
   FdStreamChannel,
   OwnedFd,
   TOKEN_BYTES,
@@ -74,21 +74,12 @@ export const udpTransport: Transport<UdpOpenOptions> = {
     }
     const { port } = getsockname(fd.fd) as { port: number };
     const token = randomBytes(TOKEN_BYTES);
-    const greeter = new DatagramGreeter(fd, token);
-    let channel: Channel | null = null;
-    const made = () => (channel ??= udpChannel(fd));
-    const deferred = new DeferredChannel({
+    const deferred = channelOnceConnected({
       transport: 'udp',
       maxMessage: UDP_MAX_DATAGRAM,
-      ready: greeter.ready.then(made),
-      waitSync: () => {
-        greeter.waitSync();
-        return made();
-      },
-      cancel: () => {
-        greeter.cancel();
-        fd.close();
-      },
+      waiter: new DatagramGreeter(fd, token),
+      make: () => udpChannel(fd),
+      cancel: () => fd.close(),
     });
     return {
       channel: deferred,

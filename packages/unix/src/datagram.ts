@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   DatagramGreeter,
-  DeferredChannel,
+  channelOnceConnected,
   FdStreamChannel,
   OwnedFd,
   TOKEN_BYTES,
@@ -70,22 +70,15 @@ export const unixDgramTransport: Transport<UnixOpenOptions> = {
       throw err;
     }
     const token = randomBytes(TOKEN_BYTES);
-    const greeter = new DatagramGreeter(fd, token);
-    let channel: Channel | null = null;
-    const made = () => {
-      names.remove(); // connected: the names are not needed any more, and nobody else can come in
-      return (channel ??= dgramChannel('unix-dgram', fd, 'datagram'));
-    };
-    const deferred = new DeferredChannel({
+    const deferred = channelOnceConnected({
       transport: 'unix-dgram',
       maxMessage: UNIX_MAX_DATAGRAM,
-      ready: greeter.ready.then(made),
-      waitSync: () => {
-        greeter.waitSync();
-        return made();
+      waiter: new DatagramGreeter(fd, token),
+      make: () => {
+        names.remove(); // connected: the names are not needed any more, and nobody else can come in
+        return dgramChannel('unix-dgram', fd, 'datagram');
       },
       cancel: () => {
-        greeter.cancel();
         fd.close();
         names.remove();
       },

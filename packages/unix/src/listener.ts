@@ -2,7 +2,7 @@
 // creating side listens on a name, the peer connects and presents the token, the names go once
 // connected. Only the channel built on the connected socket differs.
 import { randomBytes } from 'node:crypto';
-import { DeferredChannel, ListenerAcceptor, OwnedFd, TOKEN_BYTES, connectWithToken, specParam, type Channel, type Opened, type PeerSpec } from '@ipc-compare/core';
+import { ListenerAcceptor, channelOnceConnected, OwnedFd, TOKEN_BYTES, connectWithToken, specParam, type Channel, type Opened, type PeerSpec } from '@ipc-compare/core';
 import { listen, peerCred, socket } from '@ipc-compare/native';
 import { SocketNames, bindName, checkName, type NameOptions } from './names.js';
 
@@ -33,21 +33,15 @@ export function openListener(id: string, kind: Kind, opts: ListenerOptions, make
   const token = randomBytes(TOKEN_BYTES);
   const myUid = process.getuid!();
   const admit = opts.sameUidOnly ? (fd: number) => peerCred(fd).uid === myUid : undefined;
-  const acceptor = new ListenerAcceptor(listener, token, admit);
-  let channel: Channel | null = null;
-  const made = (fd: number) => {
-    names.remove(); // connected: nobody else can come in by name
-    return (channel ??= makeChannel(OwnedFd.own(fd, `${id} channel`)));
-  };
-  const deferred = new DeferredChannel({
+  const deferred = channelOnceConnected({
     transport: id,
     ...(maxMessage === undefined ? {} : { maxMessage }),
-    ready: acceptor.ready.then(made),
-    waitSync: () => made(acceptor.waitSync()),
-    cancel: () => {
-      acceptor.cancel();
-      names.remove();
+    waiter: new ListenerAcceptor(listener, token, admit),
+    make: (fd: number) => {
+      names.remove(); // connected: nobody else can come in by name
+      return makeChannel(OwnedFd.own(fd, `${id} channel`));
     },
+    cancel: () => names.remove(),
   });
   return { channel: deferred, peer: { transport: id, module: UNIX_MODULE, params: { path, token: token.toString('hex') } }, handOff: () => {} };
 }
