@@ -1,7 +1,8 @@
 // Length-prefix framing: whole messages over a byte stream. A frame is a 4-byte big-endian length
 // followed by that many bytes (the same layout as Node's 'advanced' child_process serialization).
 // Lengths read from the wire are checked against a maximum before anything is allocated.
-import { assertBytes, ipcError } from './errors.js';
+import { ipcError } from './errors.js';
+import { validateBytes as assertBytes } from './validate.js';
 import type { Channel, RecvOptions, SendOptions } from './types.js';
 
 export const FRAME_HEADER_BYTES = 4;
@@ -151,9 +152,10 @@ export class FramedChannel implements Channel {
       return Promise.reject(err);
     }
     if (data.byteLength <= COPY_LIMIT) return this.inner.send(encodeFrame(data, this.maxFrame), opts);
-    // The inner channel keeps sends in order, so header and payload stay adjacent on the wire.
-    void this.inner.send(frameHeader(data.byteLength), opts).catch(() => {});
-    return this.inner.send(data, opts);
+    // One gather send: header and payload stay adjacent, and an abort withdraws both or neither.
+    if (this.inner.sendv) return this.inner.sendv([frameHeader(data.byteLength), data], opts);
+    void this.inner.send(frameHeader(data.byteLength)).catch(() => {});
+    return this.inner.send(data);
   }
 
   recv(opts?: RecvOptions): Promise<Uint8Array | null> {

@@ -62,6 +62,13 @@ export class OwnedFd {
     return fd;
   }
 
+  /** Gives up ownership without closing, for a new owner to `own()` the returned number at once. */
+  transfer(): number {
+    const fd = this.fd;
+    this.#release();
+    return fd;
+  }
+
   /** The owner that got the fd through handOver() has closed it: forget it (does not close). */
   released(): void {
     this.#release();

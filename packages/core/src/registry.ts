@@ -1,7 +1,7 @@
-// From a PeerSpec (JSON) back to the Transport that can attach it. The peer process only knows the
-// spec, so the spec names the module that implements the transport and its id within that module.
+// From a PeerSpec (JSON, possibly from elsewhere) back to a Transport that can attach it. A spec only
+// selects among transports the attaching program chose to trust: it never names code to load.
 import { ipcError } from './errors.js';
-import type { Channel, PeerSpec, Transport } from './types.js';
+import type { AttachOptions, Channel, PeerSpec, Transport } from './types.js';
 
 /** What a mechanism package exports so peers can find its transports. */
 export interface TransportModule {
@@ -14,7 +14,6 @@ export function validatePeerSpec(spec: unknown): asserts spec is PeerSpec {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw bad('not an object');
   const s = spec as Record<string, unknown>;
   if (typeof s.transport !== 'string' || s.transport === '') throw bad('"transport" must be a non-empty string');
-  if (typeof s.module !== 'string' || s.module === '') throw bad('"module" must be a non-empty string');
   if (!('params' in s)) throw bad('"params" is missing');
   if (s.inheritFds !== undefined) {
     if (!Array.isArray(s.inheritFds) || !s.inheritFds.every((fd) => Number.isInteger(fd) && fd >= 0)) {
@@ -23,28 +22,38 @@ export function validatePeerSpec(spec: unknown): asserts spec is PeerSpec {
   }
 }
 
-export async function loadTransport(spec: PeerSpec): Promise<Transport> {
-  validatePeerSpec(spec);
-  let mod: Partial<TransportModule>;
-  try {
-    mod = (await import(spec.module)) as Partial<TransportModule>;
-  } catch (cause) {
-    throw ipcError('ERR_UNKNOWN_TRANSPORT', `cannot load transport module ${JSON.stringify(spec.module)}`, { cause });
-  }
-  const transport = mod.transports?.[spec.transport];
-  if (!transport) {
-    const known = Object.keys(mod.transports ?? {}).join(', ') || 'none';
-    throw ipcError('ERR_UNKNOWN_TRANSPORT', `module ${spec.module} has no transport ${JSON.stringify(spec.transport)} (it has: ${known})`);
-  }
-  return transport;
-}
+/** The transports a program accepts specs for, by id. */
+export class TransportRegistry {
+  readonly #byId = new Map<string, Transport>();
 
-/** Validates the spec, finds its transport and attaches. */
-export async function attachPeerSpec(spec: unknown): Promise<{ transport: Transport; channel: Channel }> {
-  validatePeerSpec(spec);
-  const transport = await loadTransport(spec);
-  const channel = await transport.attach(spec);
-  return { transport, channel };
+  constructor(transports: Iterable<Transport> | Record<string, Transport> = []) {
+    this.add(transports);
+  }
+
+  add(transports: Iterable<Transport> | Record<string, Transport>): this {
+    const list = Symbol.iterator in transports ? [...(transports as Iterable<Transport>)] : Object.values(transports);
+    for (const t of list) this.#byId.set(t.id, t);
+    return this;
+  }
+
+  get ids(): string[] {
+    return [...this.#byId.keys()];
+  }
+
+  /** The transport a spec names; ERR_UNKNOWN_TRANSPORT if it is not one of these. */
+  get(spec: PeerSpec): Transport {
+    const t = this.#byId.get(spec.transport);
+    if (!t) throw ipcError('ERR_UNKNOWN_TRANSPORT', `unknown transport ${JSON.stringify(spec.transport)} (known here: ${this.ids.join(', ') || 'none'})`);
+    return t;
+  }
+
+  /** Validates the spec, finds its transport among these and attaches. */
+  async attach(spec: unknown, opts?: AttachOptions): Promise<{ transport: Transport; channel: Channel }> {
+    validatePeerSpec(spec);
+    const transport = this.get(spec);
+    const channel = await transport.attach(spec, opts);
+    return { transport, channel };
+  }
 }
 
 /** Reads a required param of a spec, with a clear error naming the transport. */

@@ -1,115 +1,123 @@
 // Rendezvous by address (TCP, UNIX stream/seqpacket, UDP, UNIX datagram): the creating side waits at
 // an address, the peer comes to it and proves it is the peer by presenting a random token from the
-// PeerSpec — any other process that gets there first is turned away, not mistaken for the peer.
-// The waiting side has an async path (event loop) and a blocking path that share one state.
+// PeerSpec. Any other process that gets there first is turned away, not mistaken for the peer, and
+// cannot hold the peer up either: connections are read concurrently, each with its own deadline.
 import { timingSafeEqual } from 'node:crypto';
-import {
-  accept,
-  connect,
-  constants,
-  errnoError,
-  getsockopt,
-  poll,
-  read,
-  recv,
-  recvfrom,
-  send,
-  sendBlocking,
-  writeAll,
-  type SockAddr,
-} from '@ipc-compare/native';
-import { ipcError } from './errors.js';
+import { accept, connect, constants, errnoError, getsockopt, read, recv, recvfrom, send, sendto, writeAll, type SockAddr } from '@ipc-compare/native';
+import { cleanUpAfter, closedError, hasCode, ipcError } from './errors.js';
 import { OwnedFd } from './owned-fd.js';
 import { waitFd } from './wait-fd.js';
 
 export const TOKEN_BYTES = 16;
-const HANDSHAKE_MS = 5000;
+/** How long a connection (or the peer's wait for an answer) may take to complete the handshake. */
+export const HANDSHAKE_MS = 5000;
+/** Connections whose token is being read at once; beyond that the oldest is dropped. */
+const MAX_PENDING = 64;
 const ACK = Buffer.from('ipc-compare:ack\n');
+const NAK = Buffer.from('ipc-compare:nak\n');
 
-/** Settles once with a value, from either the async loop or the blocking wait. */
-abstract class Waiter<T> {
-  readonly #stop = new AbortController();
-  #done: T | null = null;
-  #resolve!: (v: T) => void;
-  #reject!: (err: Error) => void;
-  readonly ready = new Promise<T>((res, rej) => {
-    this.#resolve = res;
-    this.#reject = rej;
-  });
+function describe(addr: SockAddr): string {
+  if (addr.family === 'unix') return addr.path.startsWith('\0') ? `@${addr.path.slice(1)}` : JSON.stringify(addr.path);
+  return addr.family === 'unspec' ? 'the peer' : `${addr.address}:${addr.port}`;
+}
+
+/** A one-shot result that the async loop settles once. */
+class Outcome<T> {
+  readonly promise: Promise<T>;
+  resolve!: (v: T) => void;
+  reject!: (err: Error) => void;
+  settled = false;
 
   constructor() {
-    this.ready.catch(() => {});
-  }
-
-  protected get stopSignal(): AbortSignal {
-    return this.#stop.signal;
-  }
-
-  protected get done(): T | null {
-    return this.#done;
-  }
-
-  /** Stops the async loop now (its poll watcher is closed synchronously). */
-  protected stopLoop(): void {
-    this.#stop.abort();
-  }
-
-  protected finish(v: T): T {
-    this.#stop.abort();
-    this.#done = v;
-    this.#resolve(v);
-    return v;
-  }
-
-  protected fail(err: Error): void {
-    this.#reject(err);
-  }
-
-  /** Runs the async loop; errors after stopLoop() are the loop being told to stop, not failures. */
-  protected start(loop: () => Promise<void>): void {
-    loop().catch((err: unknown) => {
-      if (!this.#stop.signal.aborted) this.fail(err as Error);
+    this.promise = new Promise<T>((res, rej) => {
+      this.resolve = (v) => {
+        this.settled = true;
+        res(v);
+      };
+      this.reject = (e) => {
+        this.settled = true;
+        rej(e);
+      };
     });
+    this.promise.catch(() => {});
   }
 }
 
+export interface ListenerAcceptorOptions {
+  /** May refuse a connection before its token is read (e.g. by its SO_PEERCRED uid). */
+  admit?: (fd: number) => boolean;
+  /** Per-connection deadline for the token (default HANDSHAKE_MS). */
+  handshakeMs?: number;
+}
+
 /**
- * Accepts connections on a listening socket until one presents the token; returns its fd (the
- * listener is closed then: one peer per channel). Connections without the token are closed.
+ * Accepts connections on a listening socket until one presents the token, and resolves `ready` with
+ * its fd (the listener and every other connection are closed then: one peer per channel).
  */
-export class ListenerAcceptor extends Waiter<number> {
+export class ListenerAcceptor {
   readonly #listener: OwnedFd;
   readonly #token: Buffer;
   readonly #admit: (fd: number) => boolean;
-  /** Connections turned away (no token, or refused by `admit`). */
+  readonly #handshakeMs: number;
+  readonly #stop = new AbortController();
+  readonly #pending = new Map<OwnedFd, AbortController>();
+  readonly #outcome = new Outcome<number>();
+  /** Connections turned away (no token, wrong token, refused by `admit`, or too many at once). */
   rejected = 0;
 
-  /** `admit` may refuse a connection before its token is read (e.g. by its SO_PEERCRED uid). */
-  constructor(listener: OwnedFd, token: Buffer, admit: (fd: number) => boolean = () => true) {
-    super();
+  constructor(listener: OwnedFd, token: Buffer, o: ListenerAcceptorOptions = {}) {
     this.#listener = listener;
     this.#token = token;
-    this.#admit = admit;
-    this.start(async () => {
-      while (this.done === null) {
-        await waitFd(this.#listener.fd, 'read', { signal: this.stopSignal });
-        const fd = accept(this.#listener.fd, true);
-        if (fd < 0) continue;
-        if (this.#admit(fd) && (await this.#tokenOk(fd))) this.#accepted(fd);
-        else {
-          this.rejected++;
-          OwnedFd.own(fd, 'rejected connection').close();
-        }
-      }
+    this.#admit = o.admit ?? (() => true);
+    this.#handshakeMs = o.handshakeMs ?? HANDSHAKE_MS;
+    this.#acceptLoop().catch((err: unknown) => {
+      if (!this.#stop.signal.aborted) this.#finish(err as Error);
     });
   }
 
-  async #tokenOk(fd: number): Promise<boolean> {
+  get ready(): Promise<number> {
+    return this.#outcome.promise;
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (!this.#outcome.settled) {
+      await waitFd(this.#listener.fd, 'read', { signal: this.#stop.signal });
+      for (let fd = accept(this.#listener.fd, true); fd >= 0 && !this.#outcome.settled; fd = accept(this.#listener.fd, true)) {
+        const conn = OwnedFd.own(fd, 'connection waiting for its token');
+        if (!this.#admit(fd)) this.#turnAway(conn);
+        else this.#handshake(conn);
+      }
+    }
+  }
+
+  #handshake(conn: OwnedFd): void {
+    if (this.#pending.size >= MAX_PENDING) {
+      const [oldest, stop] = this.#pending.entries().next().value!;
+      stop.abort(); // its handshake turns it away
+      this.#pending.delete(oldest);
+    }
+    const stop = new AbortController();
+    this.#pending.set(conn, stop);
+    this.#readToken(conn, stop.signal).then(
+      (ok) => {
+        this.#pending.delete(conn);
+        if (ok && !this.#outcome.settled) return this.#accepted(conn);
+        this.#turnAway(conn);
+      },
+      () => {
+        this.#pending.delete(conn);
+        this.#turnAway(conn);
+      },
+    );
+  }
+
+  async #readToken(conn: OwnedFd, signal: AbortSignal): Promise<boolean> {
     const got = Buffer.alloc(TOKEN_BYTES);
     let n = 0;
-    const deadline = Date.now() + HANDSHAKE_MS;
+    const deadline = Date.now() + this.#handshakeMs;
     while (n < TOKEN_BYTES) {
-      const k = read(fd, got, n, TOKEN_BYTES - n);
+      if (signal.aborted) return false;
+      const k = read(conn.fd, got, n, TOKEN_BYTES - n);
       if (k === 0) return false;
       if (k > 0) {
         n += k;
@@ -117,73 +125,61 @@ export class ListenerAcceptor extends Waiter<number> {
       }
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      try {
-        await waitFd(fd, 'read', { signal: this.stopSignal, timeoutMs: left });
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ERR_PEER_TIMEOUT') return false;
-        OwnedFd.own(fd, 'connection').close();
-        throw err;
-      }
+      await waitFd(conn.fd, 'read', { signal, timeoutMs: left });
     }
     return timingSafeEqual(got, this.#token);
   }
 
-  /** The blocking path: stops the async loop and accepts here, on this thread. */
-  waitSync(): number {
-    if (this.done !== null) return this.done;
-    this.stopLoop();
-    for (;;) {
-      poll(this.#listener.fd, constants.POLLIN, -1);
-      const fd = accept(this.#listener.fd, true);
-      if (fd < 0) continue;
-      if (this.#admit(fd) && this.#tokenOkSync(fd)) return this.#accepted(fd);
-      this.rejected++;
-      OwnedFd.own(fd, 'rejected connection').close();
-    }
+  #turnAway(conn: OwnedFd): void {
+    this.rejected++;
+    conn.close();
   }
 
-  #tokenOkSync(fd: number): boolean {
-    const got = Buffer.alloc(TOKEN_BYTES);
-    let n = 0;
-    while (n < TOKEN_BYTES) {
-      if (poll(fd, constants.POLLIN, HANDSHAKE_MS) === 0) return false;
-      const k = read(fd, got, n, TOKEN_BYTES - n);
-      if (k === 0) return false;
-      if (k > 0) n += k;
+  #accepted(conn: OwnedFd): void {
+    try {
+      writeAll(conn.fd, ACK); // the peer's attach returns only now: a refused peer learns it there
+    } catch (err) {
+      this.#turnAway(conn); // it went away meanwhile: keep waiting for the real peer
+      return void err;
     }
-    return timingSafeEqual(got, this.#token);
+    this.#finish(null, conn.transfer()); // the channel takes ownership of the number
   }
 
+  #finish(err: Error | null, fd = -1): void {
+    if (this.#outcome.settled) return;
+    this.#stop.abort();
+    for (const [conn, stop] of this.#pending) {
+      stop.abort();
+      conn.close();
+    }
+    this.#pending.clear();
+    cleanUpAfter(err, () => this.#listener.close());
+    if (err) this.#outcome.reject(err);
+    else this.#outcome.resolve(fd);
+  }
+
+  /** Stops waiting: the listener and every connection still handshaking are closed. */
   cancel(): void {
-    if (this.done !== null) return;
-    this.stopLoop();
-    this.#listener.close();
-    this.fail(ipcError('ERR_CHANNEL_CLOSED', 'closed before a peer connected'));
-  }
-
-  #accepted(fd: number): number {
-    this.#listener.close();
-    writeAll(fd, ACK); // the peer's attach returns only now: refused peers learn it there, not later
-    return this.finish(fd);
+    this.#finish(closedError('listener', 'closed before a peer connected'));
   }
 }
 
-/** The peer's side of a listener: non-blocking connect, then the token. Throws ECONNREFUSED & co. */
+/** The peer's side of a listener: non-blocking connect, then the token, then the acceptor's ack. */
 export async function connectWithToken(fd: number, addr: SockAddr, token: Buffer): Promise<void> {
+  const target = addr.family === 'unix' ? addr.path : undefined;
   if (connect(fd, addr) < 0) {
     await waitFd(fd, 'write', { timeoutMs: 10_000 });
     const err = getsockopt(fd, constants.SOL_SOCKET, constants.SO_ERROR);
-    if (err !== 0) throw errnoError(err, 'connect', addr.family === 'unix' ? addr.path : undefined);
+    if (err !== 0) throw errnoError(err, 'connect', target);
   }
+  const refused = () => ipcError('ERR_PEER_REFUSED', `${describe(addr)} closed the connection during the handshake: refused`);
   try {
     writeAll(fd, token); // 16 bytes into an empty socket buffer: never waits
   } catch (err) {
-    const code = (err as { code?: string }).code;
     // Turned away at once (e.g. by SO_PEERCRED), before the token even went out.
-    if (code === 'EPIPE' || code === 'ECONNRESET') throw ipcError('ERR_PEER_REFUSED', `${describe(addr)} closed the connection during the handshake: refused`);
+    if (hasCode(err) && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) throw refused();
     throw err;
   }
-  // Then the acceptor's ack: a peer it refuses (wrong token, wrong uid) sees the connection closed here.
   const ack = Buffer.alloc(ACK.length);
   let got = 0;
   const deadline = Date.now() + HANDSHAKE_MS;
@@ -192,91 +188,119 @@ export async function connectWithToken(fd: number, addr: SockAddr, token: Buffer
     try {
       n = read(fd, ack, got, ack.length - got);
     } catch (err) {
-      // Closed with our token unread: the kernel says "reset" rather than end of file.
-      if ((err as { code?: string }).code === 'ECONNRESET') n = 0;
+      if (hasCode(err) && err.code === 'ECONNRESET') n = 0; // closed with our token unread
       else throw err;
     }
-    if (n === 0) throw ipcError('ERR_PEER_REFUSED', `${describe(addr)} closed the connection during the handshake: refused`);
+    if (n === 0) throw refused();
     if (n > 0) {
       got += n;
       continue;
     }
-    const left = deadline - Date.now();
-    if (left <= 0) throw ipcError('ERR_PEER_TIMEOUT', `no answer from ${describe(addr)} within ${HANDSHAKE_MS} ms`);
-    await waitFd(fd, 'read', { timeoutMs: left });
+    await waitAnswer(fd, deadline, addr);
   }
   if (!ack.equals(ACK)) throw ipcError('ERR_PEER_REFUSED', `${describe(addr)} answered the handshake with something else`);
 }
 
-function describe(addr: SockAddr): string {
-  return addr.family === 'unix' ? JSON.stringify(addr.path) : addr.family === 'unspec' ? 'the peer' : `${addr.address}:${addr.port}`;
+async function waitAnswer(fd: number, deadline: number, addr: SockAddr): Promise<void> {
+  const left = deadline - Date.now();
+  const timeout = () => ipcError('ERR_PEER_TIMEOUT', `no answer to the handshake from ${describe(addr)} within ${HANDSHAKE_MS} ms`);
+  if (left <= 0) throw timeout();
+  try {
+    await waitFd(fd, 'read', { timeoutMs: left });
+  } catch (err) {
+    throw hasCode(err) && err.code === 'ERR_PEER_TIMEOUT' ? timeout() : err;
+  }
+}
+
+export interface DatagramGreeterOptions {
+  /** Reads the sender's credentials with each datagram and may refuse it (SCM_CREDENTIALS). */
+  admit?: (fd: number, buf: Buffer) => -1 | { bytes: number; from: SockAddr | null; admitted: boolean };
 }
 
 /**
  * The waiting side of a datagram rendezvous: reads datagrams until one is the token, connects the
  * socket to its sender (from then on the kernel drops datagrams from anyone else), throws away what
- * queued up before, and acknowledges. Resolves with the peer's address.
+ * queued up before, and acknowledges; a wrong token is answered with a refusal. Resolves with the
+ * peer's address.
  */
-export class DatagramGreeter extends Waiter<SockAddr> {
+export class DatagramGreeter {
   readonly #fd: OwnedFd;
   readonly #token: Buffer;
+  readonly #receive: NonNullable<DatagramGreeterOptions['admit']>;
+  readonly #stop = new AbortController();
+  readonly #outcome = new Outcome<SockAddr>();
 
-  constructor(fd: OwnedFd, token: Buffer) {
-    super();
+  constructor(fd: OwnedFd, token: Buffer, o: DatagramGreeterOptions = {}) {
     this.#fd = fd;
     this.#token = token;
-    this.start(async () => {
-      const buf = Buffer.alloc(TOKEN_BYTES + 1);
-      while (this.done === null) {
-        await waitFd(this.#fd.fd, 'read', { signal: this.stopSignal });
-        const r = recvfrom(this.#fd.fd, buf);
-        if (r !== -1) this.#consider(buf, r);
-      }
+    this.#receive =
+      o.admit ??
+      ((n, buf) => {
+        const r = recvfrom(n, buf);
+        return r === -1 ? -1 : { bytes: r[0], from: r[1], admitted: true };
+      });
+    this.#loop().catch((err: unknown) => {
+      if (!this.#stop.signal.aborted) this.#outcome.reject(err as Error);
     });
   }
 
-  waitSync(): SockAddr {
-    if (this.done !== null) return this.done;
-    this.stopLoop();
+  get ready(): Promise<SockAddr> {
+    return this.#outcome.promise;
+  }
+
+  async #loop(): Promise<void> {
     const buf = Buffer.alloc(TOKEN_BYTES + 1);
-    for (;;) {
-      poll(this.#fd.fd, constants.POLLIN, -1);
-      const r = recvfrom(this.#fd.fd, buf);
-      if (r === -1) continue;
-      const addr = this.#consider(buf, r);
-      if (addr) return addr;
+    while (!this.#outcome.settled) {
+      await waitFd(this.#fd.fd, 'read', { signal: this.#stop.signal });
+      for (let r = this.#receive(this.#fd.fd, buf); r !== -1 && !this.#outcome.settled; r = this.#receive(this.#fd.fd, buf)) {
+        if (r.bytes !== TOKEN_BYTES || !r.from) continue; // not a greeting at all
+        if (!r.admitted || !timingSafeEqual(buf.subarray(0, TOKEN_BYTES), this.#token)) {
+          refuse(this.#fd.fd, r.from);
+          continue;
+        }
+        this.#greeted(r.from);
+      }
     }
+  }
+
+  #greeted(from: SockAddr): void {
+    connect(this.#fd.fd, from);
+    const buf = Buffer.alloc(1);
+    while (recv(this.#fd.fd, buf, constants.MSG_DONTWAIT) >= 0) {
+      // strangers' datagrams queued before the connect: the peer sends data only after the ack
+    }
+    send(this.#fd.fd, ACK);
+    this.#stop.abort();
+    this.#outcome.resolve(from);
   }
 
   cancel(): void {
-    if (this.done !== null) return;
-    this.stopLoop();
-    this.fail(ipcError('ERR_CHANNEL_CLOSED', 'closed before a peer arrived'));
-  }
-
-  #consider(buf: Buffer, [n, from]: [number, SockAddr | null]): SockAddr | null {
-    if (n !== TOKEN_BYTES || !from || !timingSafeEqual(buf.subarray(0, TOKEN_BYTES), this.#token)) return null;
-    connect(this.#fd.fd, from);
-    while (recv(this.#fd.fd, buf, constants.MSG_DONTWAIT) >= 0) {
-      // strangers' datagrams and nothing else: the peer sends data only after the ack
-    }
-    sendBlocking(this.#fd.fd, ACK);
-    return this.finish(from);
+    if (this.#outcome.settled) return;
+    this.#stop.abort();
+    this.#outcome.reject(closedError('datagram socket', 'closed before a peer arrived'));
   }
 }
 
-/** The peer's side of a datagram rendezvous: connect, send the token, wait for the ack. */
+/** Answers a wrong greeting with a refusal, so its sender fails fast (best effort: it may be gone). */
+function refuse(fd: number, to: SockAddr): void {
+  try {
+    sendto(fd, NAK, to, constants.MSG_DONTWAIT);
+  } catch {
+    // the sender is gone, or its queue is full: it will time out instead
+  }
+}
+
+/** The peer's side of a datagram rendezvous: connect, send the token, wait for the answer. */
 export async function greetDatagram(fd: number, addr: SockAddr, token: Buffer): Promise<void> {
   connect(fd, addr);
-  if (send(fd, token) < 0) throw ipcError('ERR_PEER_TIMEOUT', 'could not send the greeting');
+  if (send(fd, token) < 0) throw ipcError('ERR_PEER_TIMEOUT', `could not send the greeting to ${describe(addr)} (its queue is full)`);
   const buf = Buffer.alloc(ACK.length + 1);
   const deadline = Date.now() + HANDSHAKE_MS;
   for (;;) {
     const n = recv(fd, buf);
     if (n === ACK.length && buf.subarray(0, n).equals(ACK)) return;
+    if (n === NAK.length && buf.subarray(0, n).equals(NAK)) throw ipcError('ERR_PEER_REFUSED', `${describe(addr)} refused the greeting (wrong token, or not allowed)`);
     if (n >= 0) continue; // not ours: keep waiting
-    const left = deadline - Date.now();
-    if (left <= 0) throw ipcError('ERR_PEER_TIMEOUT', `no answer from the peer within ${HANDSHAKE_MS} ms`);
-    await waitFd(fd, 'read', { timeoutMs: left });
+    await waitAnswer(fd, deadline, addr);
   }
 }

@@ -55,7 +55,7 @@ export interface Channel extends AsyncDisposable {
   sendFds?(data: Uint8Array, fds: readonly number[], opts?: SendOptions): Promise<void>;
   /** AF_UNIX: the next chunk or message with the fds that came with it; null at the end. */
   recvFds?(opts?: RecvOptions): Promise<{ data: Uint8Array; fds: Array<{ readonly fd: number; close(): void }>; fdsTruncated: boolean } | null>;
-  /** Half-close: flushes, then the peer reads end of stream; this side can still receive. */
+  /** Half-close: flushes, then the peer reads end of stream; this side can still receive. Rejects if close() comes first. */
   end?(): Promise<void>;
   /** Blocking path: writes all of `data` before returning. */
   sendSync?(data: Uint8Array): void;
@@ -67,16 +67,14 @@ export interface Channel extends AsyncDisposable {
   readonly lastTruncation?: { length: number; received: number } | null;
   /** The fds of the kernel objects this channel uses (for probes and diagnostics; do not close them). */
   fds?(): number[];
-  /** Releases everything (fds, files, watchers). Pending sends and recvs reject with ERR_CHANNEL_CLOSED. */
+  /** Releases everything (fds, files, watchers). Pending sends, recvs and end() reject with ERR_CHANNEL_CLOSED. */
   close(): Promise<void>;
 }
 
 /** JSON-only description the other process needs to attach, plus fds it must inherit. */
 export interface PeerSpec {
-  /** Transport id, looked up in `module`'s `transports` export. */
+  /** Transport id; the attaching side looks it up among the transports it trusts (TransportRegistry). */
   transport: string;
-  /** ESM specifier of the package that implements the transport (resolved by the peer process). */
-  module: string;
   /** Transport-specific parameters (JSON). */
   params: unknown;
   /**
@@ -86,24 +84,52 @@ export interface PeerSpec {
   inheritFds?: number[];
 }
 
-/** What `Transport.open` returns. */
-export interface Opened {
-  channel: Channel;
-  peer: PeerSpec;
+export interface ConnectOptions {
+  /** Gives up waiting for the peer: connect() rejects with an AbortError and the Opened is closed. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What `Transport.open` returns: the rendezvous this side made (a listener, names, the peer's ends of
+ * a pipe), and the spec for the peer. It owns all of that until `connect()` hands over the channel.
+ */
+export interface Opened extends AsyncDisposable {
+  readonly transport: Transport;
+  readonly peer: PeerSpec;
+  /**
+   * Resolves with the connected channel once the peer has attached (at once for inherited fds); the
+   * caller owns the channel from then on. Call it once. Rejects if the rendezvous fails or is closed.
+   */
+  connect(opts?: ConnectOptions): Promise<Channel>;
   /**
    * Closes this process's copies of `peer.inheritFds`; call it once the peer process has inherited
-   * them (spawnPeer does), so that end-of-file and EPIPE work. Idempotent; `channel.close()` also does it.
+   * them (spawnPeer does), so that end-of-file and EPIPE work. Idempotent.
    */
   handOff(): void;
+  /**
+   * Gives up the rendezvous: stops waiting, removes names, closes the peer's fds here, and a channel
+   * not yet handed over by connect(). A connected channel already handed over is not touched.
+   */
+  close(): Promise<void>;
+}
+
+export interface AttachOptions {
+  /**
+   * TCP/UDP: the spec may name a host that is not a loopback address. Off by default, so a spec from
+   * elsewhere cannot make this process connect across the network.
+   */
+  allowRemote?: boolean;
 }
 
 export interface Transport<OpenOptions = unknown> {
   readonly id: string;
+  /** ESM specifier of the module whose `transports` export holds this transport (how peers find it). */
+  readonly module: string;
   readonly semantics: Semantics;
   /** Channels have sendSync/recvSync (the blocking path) besides the async one. */
   readonly blockingPath: boolean;
-  /** Creating side: makes the IPC object and this process's channel. */
+  /** Creating side: makes the IPC object and the rendezvous; the channel comes from `connect()`. */
   open(opts?: OpenOptions): Promise<Opened>;
   /** The other side, usually in another process: attaches to what `open` made. */
-  attach(spec: PeerSpec): Promise<Channel>;
+  attach(spec: PeerSpec, opts?: AttachOptions): Promise<Channel>;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pipe2 } from '@ipc-compare/native';
-import { FdStreamChannel, FrameDecoder, FramedChannel, OwnedFd, encodeFrame, frameHeader } from '../src/index.js';
+import { FdChannel, FrameDecoder, FramedChannel, OwnedFd, encodeFrame, frameHeader } from '../src/index.js';
 
 describe('FrameDecoder', () => {
   it('reassembles frames from every possible split of the stream', () => {
@@ -36,8 +36,8 @@ describe('FrameDecoder', () => {
 
 function pipeChannels() {
   const [r, w] = pipe2();
-  const writer = new FdStreamChannel({ transport: 'test', readFd: null, writeFd: OwnedFd.own(w, 'test writer') });
-  const reader = new FdStreamChannel({ transport: 'test', readFd: OwnedFd.own(r, 'test reader'), writeFd: null });
+  const writer = new FdChannel({ transport: 'test', readFd: null, writeFd: OwnedFd.own(w, 'test writer') });
+  const reader = new FdChannel({ transport: 'test', readFd: OwnedFd.own(r, 'test reader'), writeFd: null });
   return { writer, reader };
 }
 

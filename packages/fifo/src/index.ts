@@ -4,5 +4,5 @@ import { fifoTransport } from './transport.js';
 export { FIFO_MODULE, fifoSemantics, fifoTransport, type FifoOpenOptions, type FifoParams } from './transport.js';
 export { openFifo, openFifoNow, startFifoOpen, type FifoSide, type OpenFifoOptions, type PendingFifoOpen } from './open.js';
 
-/** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
+/** The transports of this package, by id (what a peer's TransportRegistry is given). */
 export const transports = { fifo: fifoTransport };

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeferredChannel, FdStreamChannel, OwnedFd, ipcError, specParam, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
+import { FdChannel, OwnedFd, cleanUpAfter, ipcError, makeOpened, specParam, validateInteger, validateOptionalInteger, validateOptions, validateString, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
 import { close, mkfifo } from '@ipc-compare/native';
 import { startFifoOpen, type PendingFifoOpen } from './open.js';
 
@@ -40,84 +40,63 @@ export interface FifoParams {
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /**
- * Both opens of one side, and the channel once both have completed. Used by the creating side (via a
- * DeferredChannel: the peer does not exist yet when open() returns) and by the peer (attach awaits it).
+ * Both opens of one side, and the channel once both have completed (the creating side's `connected`,
+ * and what the peer's attach awaits). Each open waits for its partner on a thread of the addon's own.
  */
 class FifoEnds {
   readonly #read: PendingFifoOpen;
   readonly #write: PendingFifoOpen;
-  readonly #transport: string;
-  readonly #readSize: number | undefined;
-  readonly #onConnected: () => void;
-  readonly #onClose: () => void;
-  #channel: FdStreamChannel | null = null;
-  readonly ready: Promise<FdStreamChannel>;
+  readonly ready: Promise<FdChannel>;
 
   constructor(o: { transport: string; readPath: string; writePath: string; readSize?: number; onConnected?: () => void; onClose?: () => void }) {
-    this.#transport = o.transport;
-    this.#readSize = o.readSize;
-    this.#onConnected = o.onConnected ?? (() => {});
-    this.#onClose = o.onClose ?? (() => {});
     this.#read = startFifoOpen(o.readPath, 'read');
     try {
       this.#write = startFifoOpen(o.writePath, 'write');
     } catch (err) {
-      this.#read.cancel();
-      void this.#read.fd.then(close, () => {});
-      throw err;
+      throw cleanUpAfter(err, () => this.#read.cancel(), () => void this.#read.fd.then(close, () => {}));
     }
     this.ready = Promise.allSettled([this.#read.fd, this.#write.fd]).then(([r, w]) => {
-      if (r.status === 'fulfilled' && w.status === 'fulfilled') return this.#build(r.value, w.value);
+      if (r.status === 'fulfilled' && w.status === 'fulfilled') {
+        const channel = new FdChannel({
+          transport: o.transport,
+          readFd: OwnedFd.own(r.value, `${o.transport} channel (read end)`),
+          writeFd: OwnedFd.own(w.value, `${o.transport} channel (write end)`),
+          ...(o.readSize === undefined ? {} : { readSize: o.readSize }),
+          ...(o.onClose ? { onClose: o.onClose } : {}),
+        });
+        o.onConnected?.();
+        return channel;
+      }
       // One side failed: release the other and keep nothing open.
-      this.cancel();
-      if (r.status === 'fulfilled' && !this.#channel) close(r.value);
-      if (w.status === 'fulfilled' && !this.#channel) close(w.value);
-      throw r.status === 'rejected' ? r.reason : (w as PromiseRejectedResult).reason;
+      const failure = r.status === 'rejected' ? r.reason : (w as PromiseRejectedResult).reason;
+      throw cleanUpAfter(failure, () => r.status === 'fulfilled' && close(r.value), () => w.status === 'fulfilled' && close(w.value));
     });
     this.ready.catch(() => {});
   }
 
-  /** The blocking path: wait here, on this thread, for both opens. */
-  waitSync(): FdStreamChannel {
-    if (this.#channel) return this.#channel;
-    const r = this.#read.waitSync();
-    let w: number;
-    try {
-      w = this.#write.waitSync();
-    } catch (err) {
-      close(r);
-      throw err;
-    }
-    return this.#build(r, w);
-  }
-
+  /**
+   * Releases both pending opens (each then settles, ECANCELED or with its fd, which `ready` closes).
+   * Throws if one could not be released (the other still is).
+   */
   cancel(): void {
-    this.#read.cancel();
-    this.#write.cancel();
-  }
-
-  #build(readFd: number, writeFd: number): FdStreamChannel {
-    if (this.#channel) return this.#channel; // waitSync() built it first
-    this.#channel = new FdStreamChannel({
-      transport: this.#transport,
-      readFd: OwnedFd.own(readFd, `${this.#transport} channel (read end)`),
-      writeFd: OwnedFd.own(writeFd, `${this.#transport} channel (write end)`),
-      ...(this.#readSize === undefined ? {} : { readSize: this.#readSize }),
-      onClose: this.#onClose,
-    });
-    this.#onConnected();
-    return this.#channel;
+    let failure: unknown = null;
+    for (const pending of [this.#read, this.#write]) {
+      try {
+        pending.cancel();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
   }
 }
 
-function checkOptions(o: FifoOpenOptions): void {
-  if (o.mode !== undefined && (!Number.isInteger(o.mode) || o.mode < 0 || o.mode > 0o777)) {
-    throw ipcError('ERR_INVALID_ARG_VALUE', `mode must be permission bits 0..0o777 (got ${o.mode})`);
-  }
-  if (o.readSize !== undefined && (!Number.isInteger(o.readSize) || o.readSize < 1)) {
-    throw ipcError('ERR_INVALID_ARG_VALUE', `readSize must be a positive integer (got ${o.readSize})`);
-  }
-  if (o.dir !== undefined && typeof o.dir !== 'string') throw ipcError('ERR_INVALID_ARG_TYPE', 'dir must be a string');
+function checkOptions(value: unknown): FifoOpenOptions {
+  const o = validateOptions<FifoOpenOptions>(value);
+  if (o.mode !== undefined) validateInteger(o.mode, 'mode', 0, 0o777);
+  validateOptionalInteger(o as Record<string, unknown>, 'readSize', 1, 1 << 30);
+  if (o.dir !== undefined) validateString(o.dir, 'dir');
+  return o;
 }
 
 /** Removes what open() created; safe to call more than once. */
@@ -139,11 +118,12 @@ function remover(paths: string[], dir: string | null): () => void {
 
 export const fifoTransport: Transport<FifoOpenOptions> = {
   id: 'fifo',
+  module: FIFO_MODULE,
   semantics: fifoSemantics,
   blockingPath: true,
 
-  async open(opts: FifoOpenOptions = {}): Promise<Opened> {
-    checkOptions(opts);
+  async open(options?: FifoOpenOptions): Promise<Opened> {
+    const opts = checkOptions(options);
     const ownDir = opts.dir === undefined ? mkdtempSync(join(tmpdir(), 'ipc-compare-fifo-')) : null; // 0700
     const dir = opts.dir ?? ownDir!;
     const toPeer = join(dir, 'to-peer');
@@ -158,27 +138,25 @@ export const fifoTransport: Transport<FifoOpenOptions> = {
       }
       ends = new FifoEnds({ transport: 'fifo', readPath: fromPeer, writePath: toPeer, ...(opts.readSize === undefined ? {} : { readSize: opts.readSize }), onConnected: removeNames, onClose: removeNames });
     } catch (err) {
-      removeNames();
-      throw err;
+      throw cleanUpAfter(err, removeNames);
     }
-    const channel = new DeferredChannel({
-      transport: 'fifo',
-      ready: ends.ready,
-      waitSync: () => ends.waitSync(),
+    const params: FifoParams = { toPeer, fromPeer, ...(opts.readSize === undefined ? {} : { readSize: opts.readSize }) };
+    return makeOpened({
+      transport: fifoTransport,
+      peer: { transport: 'fifo', params },
+      connected: ends.ready,
       cancel: () => {
         ends.cancel();
         removeNames();
       },
     });
-    const params: FifoParams = { toPeer, fromPeer, ...(opts.readSize === undefined ? {} : { readSize: opts.readSize }) };
-    return { channel, peer: { transport: 'fifo', module: FIFO_MODULE, params }, handOff: () => {} };
   },
 
   async attach(spec: PeerSpec): Promise<Channel> {
     const toPeer = specParam(spec, 'toPeer', isString, 'a path');
     const fromPeer = specParam(spec, 'fromPeer', isString, 'a path');
     const { readSize } = spec.params as { readSize?: unknown };
-    if (readSize !== undefined && !(typeof readSize === 'number' && Number.isInteger(readSize) && readSize > 0)) {
+    if (readSize !== undefined && !(typeof readSize === 'number' && Number.isInteger(readSize) && readSize > 0 && readSize <= 1 << 30)) {
       throw ipcError('ERR_INVALID_PEER_SPEC', 'invalid PeerSpec for fifo: params.readSize must be a positive integer');
     }
     const ends = new FifoEnds({ transport: 'fifo', readPath: toPeer, writePath: fromPeer, ...(readSize === undefined ? {} : { readSize: readSize as number }) });

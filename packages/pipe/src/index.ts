@@ -3,5 +3,5 @@ import { pipeTransport } from './transport.js';
 
 export { PIPE_MODULE, pipePair, pipeSemantics, pipeTransport, type PipeOpenOptions } from './transport.js';
 
-/** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
+/** The transports of this package, by id (what a peer's TransportRegistry is given). */
 export const transports = { pipe: pipeTransport };

@@ -1,6 +1,6 @@
 // Peer roles that let a test observe, from inside the child, what it really holds.
 import { readlinkSync } from 'node:fs';
-import type { Role } from '@ipc-compare/core';
+import type { Role } from '@ipc-compare/core/testing';
 import { accessMode, fstat, read, write } from '@ipc-compare/native';
 
 function codeOf(fn: () => unknown): string {

@@ -1,7 +1,7 @@
 // The pipe transport: two pipe(2)s make a duplex channel between a parent and the child it starts.
 // A pipe is one-way, so: parent → child on one pipe, child → parent on the other. The child's ends
 // reach it by inheritance (extra stdio slots), which is why only a related process can use a pipe.
-import { attachInherited, inheritedFds, ipcError, openInherited, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
+import { attachInherited, cleanUpAfter, inheritedFds, ipcError, openInherited, validateOptions, validateOptionalInteger, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
 import { accessMode, close, fstat, pipe2, setPipeSize } from '@ipc-compare/native';
 
 export interface PipeOpenOptions {
@@ -22,13 +22,11 @@ export const pipeSemantics: Semantics = {
   endOfStream: true,
 };
 
-function checkOptions(opts: PipeOpenOptions): void {
-  if (opts.capacity !== undefined && (!Number.isInteger(opts.capacity) || opts.capacity < 1)) {
-    throw ipcError('ERR_INVALID_ARG_VALUE', `pipe capacity must be a positive integer number of bytes (got ${opts.capacity})`);
-  }
-  if (opts.readSize !== undefined && (!Number.isInteger(opts.readSize) || opts.readSize < 1)) {
-    throw ipcError('ERR_INVALID_ARG_VALUE', `readSize must be a positive integer (got ${opts.readSize})`);
-  }
+function checkOptions(value: unknown): PipeOpenOptions {
+  const o = validateOptions<PipeOpenOptions>(value);
+  validateOptionalInteger(o as Record<string, unknown>, 'capacity', 1, 0x7fffffff);
+  validateOptionalInteger(o as Record<string, unknown>, 'readSize', 1, 1 << 30);
+  return o;
 }
 
 /**
@@ -48,8 +46,7 @@ export function pipePair(capacity?: number): { ours: { read: number; write: numb
     }
     return { ours: { read: fromPeerR, write: toPeerW }, theirs: { read: toPeerR, write: fromPeerW } };
   } catch (err) {
-    for (const fd of made) close(fd);
-    throw err;
+    throw cleanUpAfter(err, ...made.map((fd) => () => close(fd)));
   }
 }
 
@@ -64,14 +61,15 @@ function checkPipeEnd(fd: number, want: 'read' | 'write', spec: PeerSpec): void 
 
 export const pipeTransport: Transport<PipeOpenOptions> = {
   id: 'pipe',
+  module: PIPE_MODULE,
   semantics: pipeSemantics,
   blockingPath: true,
 
-  async open(opts: PipeOpenOptions = {}): Promise<Opened> {
-    checkOptions(opts);
+  async open(options?: PipeOpenOptions): Promise<Opened> {
+    const opts = checkOptions(options);
     const { ours, theirs } = pipePair(opts.capacity);
     const channel = opts.readSize === undefined ? {} : { readSize: opts.readSize };
-    return openInherited({ transport: 'pipe', module: PIPE_MODULE, ours, theirs, channel, params: channel });
+    return openInherited({ transport: pipeTransport, ours, theirs, channel, params: channel });
   },
 
   async attach(spec: PeerSpec): Promise<Channel> {
@@ -80,8 +78,8 @@ export const pipeTransport: Transport<PipeOpenOptions> = {
     checkPipeEnd(ends.read, 'read', spec);
     checkPipeEnd(ends.write, 'write', spec);
     const { readSize } = spec.params as { readSize?: unknown };
-    if (readSize !== undefined && (typeof readSize !== 'number' || !Number.isInteger(readSize) || readSize < 1)) {
-      throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for pipe: params.readSize must be a positive integer`);
+    if (readSize !== undefined && !(typeof readSize === 'number' && Number.isInteger(readSize) && readSize >= 1 && readSize <= 1 << 30)) {
+      throw ipcError('ERR_INVALID_PEER_SPEC', 'invalid PeerSpec for pipe: params.readSize must be a positive integer');
     }
     return attachInherited(spec, readSize === undefined ? {} : { readSize });
   },

@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FdStreamChannel, OwnedFd, spawnPeer } from '@ipc-compare/core';
+import { FdChannel, OwnedFd } from '@ipc-compare/core';
+import { spawnPeer } from '@ipc-compare/core/testing';
 import { describeConformance } from '@ipc-compare/core/conformance';
 import { close, constants, getPipeSize, pipe2, write } from '@ipc-compare/native';
 import { pipeTransport } from '../src/index.js';
@@ -35,7 +36,7 @@ describe('a pipe is half duplex', () => {
 
     const opened = await pipeTransport.open();
     const peer = await spawnPeer(opened, { module: '@ipc-compare/pipe/roles', name: 'probe' });
-    await opened.channel.close();
+    await opened.close(); // the channel was never taken: closing the rendezvous closes it
     const fds = (await peer.result()) as Array<{ type: string; mode: string; writeResult: string; readResult: string }>;
     expect(fds).toEqual([
       expect.objectContaining({ type: 'fifo', mode: 'read', writeResult: 'EBADF' }),
@@ -51,7 +52,7 @@ describe('a pipe needs a related process', () => {
     expect(opened.peer.inheritFds).toHaveLength(2);
     for (const fd of opened.peer.inheritFds!) expect(readlinkSync(`/proc/self/fd/${fd}`)).toMatch(/^pipe:\[\d+\]$/);
     const peer = await spawnPeer(opened, { module: '@ipc-compare/pipe/roles', name: 'probe' });
-    await opened.channel.close();
+    await opened.close(); // the channel was never taken: closing the rendezvous closes it
     const fds = (await peer.result()) as Array<{ fd: number; target: string }>;
     expect(fds.map((f) => f.fd)).toEqual([4, 5]); // extra stdio slots after 0-2 and the IPC channel
     for (const f of fds) expect(f.target).toMatch(/^pipe:\[\d+\]$/);
@@ -59,7 +60,7 @@ describe('a pipe needs a related process', () => {
 
   it("the one back door, /proc/<pid>/fd/<n>, opens only for the owner's uid (not for nobody)", async () => {
     const [r, w] = pipe2();
-    const reader = new FdStreamChannel({ transport: 'pipe', readFd: OwnedFd.own(r, 'r'), writeFd: null });
+    const reader = new FdChannel({ transport: 'pipe', readFd: OwnedFd.own(r, 'r'), writeFd: null });
     const opener = (text: string) =>
       `const fs = require('fs'); try { const fd = fs.openSync('/proc/${process.pid}/fd/${r}', fs.constants.O_WRONLY);` +
       ` fs.writeSync(fd, ${JSON.stringify(text)}); process.stderr.write('ok') } catch (e) { process.stderr.write(e.code) }`;
@@ -76,7 +77,7 @@ describe('a pipe needs a related process', () => {
 describe('PIPE_BUF atomicity', () => {
   it(`writes of at most PIPE_BUF (${constants.PIPE_BUF}) bytes from 4 processes at once never interleave`, async () => {
     const [r, w] = pipe2();
-    const reader = new FdStreamChannel({ transport: 'pipe', readFd: OwnedFd.own(r, 'r'), writeFd: null });
+    const reader = new FdChannel({ transport: 'pipe', readFd: OwnedFd.own(r, 'r'), writeFd: null });
     const size = constants.PIPE_BUF;
     const count = 400;
     const writers = [1, 2, 3, 4].map((id) => run([fixture('record-writer.mjs'), String(id), String(count), String(size)], { stdio: ['ignore', 'ignore', 'pipe', w] }));
@@ -134,21 +135,23 @@ describe('pipe capacity', () => {
     expect(getPipeSize(w)).toBe(65536);
     close(r);
     close(w);
-    await opened.channel.close();
+    await opened.close();
     expect(() => getPipeSize(fd)).toThrow(expect.objectContaining({ code: 'EBADF' })); // close released the peer's ends too
 
     const big = await pipeTransport.open({ capacity: 1 << 20 });
     const [bigR, bigW] = pipe2(constants.O_CLOEXEC | constants.O_NONBLOCK);
-    big.channel.sendSync!(Buffer.alloc(0));
+    (await big.connect()).sendSync!(Buffer.alloc(0));
     expect(getPipeSize(big.peer.inheritFds![0]!)).toBe(1 << 20);
     close(bigR);
     close(bigW);
-    await big.channel.close();
+    await big.close();
   });
 
   it('the capacity option is applied and checked', async () => {
-    await expect(pipeTransport.open({ capacity: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
-    await expect(pipeTransport.open({ readSize: 1.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await expect(pipeTransport.open({ capacity: 0 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(pipeTransport.open({ readSize: 1.5 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(pipeTransport.open({ capacity: '64k' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(pipeTransport.open(42 as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });
 });
 
@@ -184,7 +187,7 @@ describe('bad input', () => {
     expect(getPipeSize(w!)).toBeGreaterThan(0);
     const ok = await pipeTransport.attach(opened.peer);
     await ok.close();
-    await opened.channel.close();
+    await opened.close();
   });
 });
 

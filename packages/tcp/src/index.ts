@@ -1,8 +1,7 @@
-// @ipc-compare/tcp: TCP over loopback, node:net for the async path, native sockets for the blocking one.
+// @ipc-compare/tcp: TCP over loopback on core's fd engine (async and blocking paths).
 import { tcpTransport } from './transport.js';
 
-export { TCP_MODULE, tcpSemantics, tcpTransport, type TcpOpenOptions } from './transport.js';
-export { tcpChannel } from './channel.js';
+export { TCP_MODULE, tcpChannel, tcpSemantics, tcpTransport, type TcpOpenOptions } from './transport.js';
 
-/** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
+/** The transports of this package, by id (what a peer's TransportRegistry is given). */
 export const transports = { tcp: tcpTransport };

@@ -1,12 +1,11 @@
 // The TCP transport against the shared kit, then the course notes' claims about TCP, observed.
-import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { spawnPeer, type Channel } from '@ipc-compare/core';
+import { OwnedFd, type Channel, type FdChannel } from '@ipc-compare/core';
 import { describeConformance } from '@ipc-compare/core/conformance';
-import { constants, fstat, getsockopt } from '@ipc-compare/native';
+import { spawnPeer } from '@ipc-compare/core/testing';
+import { connect, constants, fstat, getsockopt, poll, socket } from '@ipc-compare/native';
 import { tcpTransport } from '../src/index.js';
-import type { HandOverChannel } from '@ipc-compare/core';
 
 describeConformance(tcpTransport);
 
@@ -30,7 +29,7 @@ describe('TCP is full duplex', () => {
     const opened = await tcpTransport.open();
     const bytes = 8 << 20;
     const peer = await spawnPeer(opened, { module: roles, name: 'duplex', args: { bytes } });
-    const ch = opened.channel;
+    const ch = await opened.connect();
     const chunk = Buffer.alloc(64 * 1024, 0x41);
     const receiving = readSizes(ch, bytes);
     // Far more than the socket buffers hold: if the two directions could not move at once, both sides
@@ -43,16 +42,17 @@ describe('TCP is full duplex', () => {
 
   it('one fd carries both directions: the connected fd is a socket', async () => {
     const opened = await tcpTransport.open();
-    const mine = (await tcpTransport.attach(opened.peer)) as HandOverChannel; // connect to ourselves
+    const mine = (await tcpTransport.attach(opened.peer)) as FdChannel; // connect to ourselves
+    const theirs = await opened.connect();
     const [fd] = mine.fds();
     expect(fstat(fd!).type).toBe('socket');
     expect(getsockopt(fd!, constants.IPPROTO_TCP, constants.TCP_NODELAY)).toBe(1);
     await mine.send(Buffer.from('ping'));
-    expect(Buffer.from((await opened.channel.recv())!).toString()).toBe('ping');
-    await opened.channel.send(Buffer.from('pong'));
+    expect(Buffer.from((await theirs.recv())!).toString()).toBe('ping');
+    await theirs.send(Buffer.from('pong'));
     expect(Buffer.from((await mine.recv())!).toString()).toBe('pong');
     await mine.close();
-    await opened.channel.close();
+    await theirs.close();
   });
 });
 
@@ -62,36 +62,55 @@ describe('TCP is a byte stream: message boundaries are not preserved', () => {
     const total = sizes.reduce((a, b) => a + b, 0);
     const opened = await tcpTransport.open();
     const peer = await spawnPeer(opened, { module: roles, name: 'burst', args: { sizes } });
-    await sleep(300); // let all 100 sends land in our receive buffer
-    const reads = await readSizes(opened.channel, total);
+    const ch = await opened.connect();
+    await peer.nextControl(); // all 100 sends are in the kernel: one at a time would take 100 reads
+    const buf = Buffer.alloc(total);
+    const reads: number[] = [];
+    for (let got = 0; got < total; ) {
+      const n = ch.recvSync!(buf.subarray(got))!;
+      reads.push(n);
+      got += n;
+    }
     console.log(`tcp: 100 sends of 1..100 bytes arrived as ${reads.length} read(s): ${reads.slice(0, 8).join(', ')}${reads.length > 8 ? ', …' : ''}`);
     expect(reads.length).toBeLessThan(100);
-    await opened.channel.close();
+    await ch.close();
     await peer.result();
   });
 
-  it('one large send arrives split into several reads', async () => {
+  it('one send larger than the receive window arrives split, even when each read could take all of it', async () => {
+    // 16 MiB is more than TCP will ever hold for a reader (net.ipv4.tcp_rmem max is 6 MiB here), so
+    // the split comes from TCP, not from the size of our reads: each read offers a 32 MiB buffer.
+    const size = 16 << 20;
     const opened = await tcpTransport.open();
-    const peer = await spawnPeer(opened, { module: roles, name: 'burst', args: { sizes: [4 << 20] } });
-    const reads = await readSizes(opened.channel, 4 << 20);
-    console.log(`tcp: one 4 MiB send arrived as ${reads.length} reads (largest ${Math.max(...reads)} bytes)`);
+    const peer = await spawnPeer(opened, { module: roles, name: 'burst', args: { sizes: [size] } });
+    const ch = await opened.connect();
+    const buf = Buffer.alloc(2 * size);
+    const reads: number[] = [];
+    for (let got = 0; got < size; ) {
+      const n = ch.recvSync!(buf.subarray(got))!;
+      reads.push(n);
+      got += n;
+    }
+    console.log(`tcp: one 16 MiB send arrived as ${reads.length} reads (largest ${Math.max(...reads)} bytes)`);
     expect(reads.length).toBeGreaterThan(1);
-    await opened.channel.close();
+    expect(Math.max(...reads)).toBeLessThan(size);
+    await ch.close();
     await peer.result();
   });
 });
 
-describe('the blocking path and node:net', () => {
-  it('blocking first, async later works; after node:net owns the socket, blocking calls are refused', async () => {
+describe('the blocking and async paths', () => {
+  it('alternate on one connection, in order, in both directions', async () => {
     const opened = await tcpTransport.open();
     const peer = await spawnPeer(opened, { module: roles, name: 'echo' });
-    const ch = opened.channel;
-    ch.sendSync!(Buffer.from('sync'));
+    const ch = await opened.connect();
     const buf = Buffer.alloc(16);
+    ch.sendSync!(Buffer.from('sync'));
     expect(ch.recvSync!(buf)).toBe(4);
     await ch.send(Buffer.from('async'));
     expect(Buffer.from((await ch.recv())!).toString()).toBe('async');
-    expect(() => ch.sendSync!(Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'ERR_CHANNEL_MODE' }));
+    ch.sendSync!(Buffer.from('again'));
+    expect(buf.subarray(0, ch.recvSync!(buf)!).toString()).toBe('again');
     await ch.close();
     await peer.result();
   });
@@ -112,10 +131,42 @@ describe('who may connect', () => {
     expect(['eof', 'ECONNRESET']).toContain(await dropped);
     intruder.destroy();
     const peer = await spawnPeer(opened, { module: roles, name: 'echo' });
-    await opened.channel.send(Buffer.from('hi'));
-    expect(Buffer.from((await opened.channel.recv())!).toString()).toBe('hi');
-    await opened.channel.close();
+    const ch = await opened.connect();
+    await ch.send(Buffer.from('hi'));
+    expect(Buffer.from((await ch.recv())!).toString()).toBe('hi');
+    await ch.close();
     await peer.result();
+  });
+
+  it('two connections that never send their token do not hold up the real peer', async () => {
+    // Strangers get a whole minute each to present a token; the peer must not wait for that.
+    const opened = await tcpTransport.open({ handshakeTimeoutMs: 60_000 });
+    const { host, port } = opened.peer.params as { host: string; port: number };
+    const strangers = [0, 1].map(() => {
+      const fd = OwnedFd.own(socket('inet', 'stream', true), 'silent stranger');
+      connect(fd.fd, { family: 'inet', address: host, port });
+      return fd;
+    });
+    // They are in the accept queue before the peer process even starts, so they are accepted first.
+    const peer = await spawnPeer(opened, { module: roles, name: 'echo' });
+    const ch = await Promise.race([
+      opened.connect(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the peer was held up by the strangers (hang guard)')), 20_000)),
+    ]);
+    await ch.send(Buffer.from('through'));
+    expect(Buffer.from((await ch.recv())!).toString()).toBe('through');
+    // Once the peer is in, the strangers are turned away.
+    for (const s of strangers) expect(poll(s.fd, constants.POLLIN | constants.POLLRDHUP, 20_000) & constants.POLLRDHUP).toBeTruthy();
+    for (const s of strangers) s.close();
+    await ch.close();
+    await peer.result();
+  });
+
+  it('a spec naming a host that is not a loopback address is refused unless allowRemote is given', async () => {
+    const opened = await tcpTransport.open();
+    const remote = { ...opened.peer, params: { ...(opened.peer.params as object), host: '192.0.2.1' } };
+    await expect(tcpTransport.attach(remote)).rejects.toMatchObject({ code: 'ERR_REMOTE_NOT_ALLOWED', host: '192.0.2.1' });
+    await opened.close();
   });
 });
 
@@ -125,10 +176,11 @@ describe('bad input', () => {
     const spec = opened.peer;
     const { port } = spec.params as { port: number };
     await expect(tcpTransport.open({ port })).rejects.toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
-    await opened.channel.close(); // the listener is gone now
+    await opened.close(); // the listener is gone now
     await expect(tcpTransport.attach(spec)).rejects.toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect' });
     await expect(tcpTransport.open({ host: 'localhost' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
-    await expect(tcpTransport.open({ port: 70000 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await expect(tcpTransport.open({ port: 70000 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(tcpTransport.open({ noDelay: 'yes' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     await expect(tcpTransport.attach({ ...spec, params: { ...(spec.params as object), token: 'short' } })).rejects.toMatchObject({ code: 'ERR_INVALID_PEER_SPEC' });
   });
 });

@@ -3,5 +3,5 @@ import { udpTransport } from './transport.js';
 
 export { UDP_MAX_DATAGRAM, UDP_MODULE, udpChannel, udpSemantics, udpTransport, type UdpOpenOptions } from './transport.js';
 
-/** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
+/** The transports of this package, by id (what a peer's TransportRegistry is given). */
 export const transports = { udp: udpTransport };

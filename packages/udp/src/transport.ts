@@ -6,13 +6,18 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
   DatagramGreeter,
-  channelOnceConnected,
-  FdStreamChannel,
+  FdChannel,
   OwnedFd,
   TOKEN_BYTES,
+  checkAttachHost,
+  cleanUpAfter,
   greetDatagram,
-  ipcError,
+  ipFamily,
+  makeOpened,
   specParam,
+  validateOptions,
+  validateString,
+  type AttachOptions,
   type Channel,
   type Opened,
   type PeerSpec,
@@ -40,12 +45,6 @@ export interface UdpOpenOptions {
   host?: string;
 }
 
-function family(host: string): 'inet' | 'inet6' {
-  const v = isIP(host);
-  if (v === 0) throw ipcError('ERR_INVALID_ARG_VALUE', `host must be an IPv4 or IPv6 address (got ${JSON.stringify(host)})`);
-  return v === 4 ? 'inet' : 'inet6';
-}
-
 /**
  * A connected UDP socket as a Channel: this project's fd engine (one datagram per send/recv; async
  * through libuv's uv_poll, blocking through plain send/recv). node:dgram is not used on this path: it
@@ -53,53 +52,53 @@ function family(host: string): 'inet' | 'inet6' {
  * dissolving the connection first makes Linux drop the ephemeral port — for an instant the peer's
  * datagrams are refused. node:dgram runs beside it in the benchmark as the Node built-in baseline.
  */
-export function udpChannel(fd: OwnedFd): FdStreamChannel {
-  return new FdStreamChannel({ transport: 'udp', readFd: fd, writeFd: fd, kind: 'datagram', maxMessage: UDP_MAX_DATAGRAM });
+export function udpChannel(fd: OwnedFd): FdChannel {
+  return new FdChannel({ transport: 'udp', readFd: fd, writeFd: fd, kind: 'datagram', maxMessage: UDP_MAX_DATAGRAM });
 }
 
 export const udpTransport: Transport<UdpOpenOptions> = {
   id: 'udp',
+  module: UDP_MODULE,
   semantics: udpSemantics,
   blockingPath: true,
 
-  async open(opts: UdpOpenOptions = {}): Promise<Opened> {
+  async open(options?: UdpOpenOptions): Promise<Opened> {
+    const opts = validateOptions<UdpOpenOptions>(options);
+    if (opts.host !== undefined) validateString(opts.host, 'host');
     const host = opts.host ?? '127.0.0.1';
-    const fam = family(host);
+    const fam = ipFamily(host);
     const fd = OwnedFd.own(socket(fam, 'dgram', true), 'udp channel');
     try {
       bind(fd.fd, { family: fam, address: host, port: 0 });
     } catch (err) {
-      fd.close();
-      throw err;
+      throw cleanUpAfter(err, () => fd.close());
     }
     const { port } = getsockname(fd.fd) as { port: number };
     const token = randomBytes(TOKEN_BYTES);
-    const deferred = channelOnceConnected({
-      transport: 'udp',
-      maxMessage: UDP_MAX_DATAGRAM,
-      waiter: new DatagramGreeter(fd, token),
-      make: () => udpChannel(fd),
-      cancel: () => fd.close(),
+    const greeter = new DatagramGreeter(fd, token);
+    return makeOpened({
+      transport: udpTransport,
+      peer: { transport: 'udp', params: { host, port, token: token.toString('hex') } },
+      connected: greeter.ready.then(() => udpChannel(fd)),
+      cancel: () => {
+        greeter.cancel();
+        fd.close();
+      },
     });
-    return {
-      channel: deferred,
-      peer: { transport: 'udp', module: UDP_MODULE, params: { host, port, token: token.toString('hex') } },
-      handOff: () => {},
-    };
   },
 
-  async attach(spec: PeerSpec): Promise<Channel> {
+  async attach(spec: PeerSpec, opts?: AttachOptions): Promise<Channel> {
     const host = specParam(spec, 'host', (v): v is string => typeof v === 'string' && isIP(v) !== 0, 'an IP address');
     const port = specParam(spec, 'port', (v): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536, 'a port number');
     const token = specParam(spec, 'token', (v): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v), '32 hex digits');
-    const fam = family(host);
+    checkAttachHost('udp', host, opts);
+    const fam = ipFamily(host);
     const fd = OwnedFd.own(socket(fam, 'dgram', true), 'udp channel');
     try {
-      bind(fd.fd, { family: fam, address: host, port: 0 });
+      // No bind: connect() picks the local address the route to `host` uses (loopback, or an interface).
       await greetDatagram(fd.fd, { family: fam, address: host, port }, Buffer.from(token, 'hex'));
     } catch (err) {
-      fd.close();
-      throw err;
+      throw cleanUpAfter(err, () => fd.close());
     }
     return udpChannel(fd);
   },

@@ -4,19 +4,22 @@
 import { randomBytes } from 'node:crypto';
 import {
   DatagramGreeter,
-  channelOnceConnected,
-  FdStreamChannel,
+  FdChannel,
   OwnedFd,
   TOKEN_BYTES,
+  cleanUpAfter,
   greetDatagram,
+  ipcError,
+  makeOpened,
   specParam,
+  validateOptions,
   type Channel,
   type Opened,
   type PeerSpec,
   type Semantics,
   type Transport,
 } from '@ipc-compare/core';
-import { socket } from '@ipc-compare/native';
+import { constants, shutdown, socket } from '@ipc-compare/native';
 import { openListener, attachListener, UNIX_MODULE, type ListenerOptions } from './listener.js';
 import { SocketNames, bindName, checkName, unlinkName, type NameOptions } from './names.js';
 
@@ -44,62 +47,81 @@ export const unixDgramSemantics: Semantics = {
 
 export const unixSeqpacketSemantics: Semantics = { ...unixDgramSemantics, endOfStream: true };
 
-export type UnixOpenOptions = NameOptions;
+export interface UnixOpenOptions extends NameOptions {
+  /** Accept only a peer running as this process's uid (its greeting's SCM_CREDENTIALS). */
+  sameUidOnly?: boolean;
+}
 
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isToken = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
 
-function dgramChannel(id: string, fd: OwnedFd, kind: 'datagram' | 'seqpacket'): FdStreamChannel {
-  return new FdStreamChannel({ transport: id, readFd: fd, writeFd: fd, kind, maxMessage: UNIX_MAX_DATAGRAM, receiveFds: FDS_PER_READ });
+function dgramChannel(id: string, fd: OwnedFd, kind: 'datagram' | 'seqpacket'): FdChannel {
+  return new FdChannel({
+    transport: id,
+    readFd: fd,
+    writeFd: fd,
+    kind,
+    maxMessage: UNIX_MAX_DATAGRAM,
+    receiveFds: FDS_PER_READ,
+    // A seqpacket socket is a connection: end() sends its end, the peer reads end of stream.
+    ...(kind === 'seqpacket' ? { shutdownWrite: (n: number) => shutdown(n, constants.SHUT_WR) } : {}),
+  });
 }
 
 export const unixDgramTransport: Transport<UnixOpenOptions> = {
   id: 'unix-dgram',
+  module: UNIX_MODULE,
   semantics: unixDgramSemantics,
   blockingPath: true,
 
-  async open(opts: UnixOpenOptions = {}): Promise<Opened> {
-    const names = new SocketNames('dgram', opts);
-    const fd = OwnedFd.own(socket('unix', 'dgram', true), 'unix-dgram channel');
-    const path = names.name('a');
-    try {
-      bindName(fd.fd, path);
-    } catch (err) {
-      fd.close();
-      names.remove();
-      throw err;
+  async open(options?: UnixOpenOptions): Promise<Opened> {
+    const opts = validateOptions<UnixOpenOptions>(options);
+    if (opts.sameUidOnly !== undefined) {
+      throw ipcError('ERR_INVALID_ARG_VALUE', 'unix-dgram: sameUidOnly is not supported yet (use unix-stream or unix-seqpacket)');
     }
+    const fd = OwnedFd.own(socket('unix', 'dgram', true), 'unix-dgram channel'); // first: EMFILE here leaves nothing
+    let names: SocketNames | undefined;
+    let path: string;
+    try {
+      names = new SocketNames('dgram', opts);
+      path = names.name('a');
+      bindName(fd.fd, path, 'dgram');
+    } catch (err) {
+      throw cleanUpAfter(err, () => fd.close(), () => names?.remove());
+    }
+    const sockets = names;
     const token = randomBytes(TOKEN_BYTES);
-    const deferred = channelOnceConnected({
-      transport: 'unix-dgram',
-      maxMessage: UNIX_MAX_DATAGRAM,
-      waiter: new DatagramGreeter(fd, token),
-      make: () => {
-        names.remove(); // connected: the names are not needed any more, and nobody else can come in
+    const greeter = new DatagramGreeter(fd, token);
+    const params = { path, peerPath: sockets.name('b'), token: token.toString('hex') };
+    return makeOpened({
+      transport: unixDgramTransport,
+      peer: { transport: 'unix-dgram', params },
+      connected: greeter.ready.then(() => {
+        sockets.remove(); // connected: the names are not needed any more, and nobody else can come in
         return dgramChannel('unix-dgram', fd, 'datagram');
-      },
+      }),
       cancel: () => {
+        greeter.cancel();
         fd.close();
-        names.remove();
+        sockets.remove();
       },
     });
-    const params = { path, peerPath: names.name('b'), token: token.toString('hex') };
-    return { channel: deferred, peer: { transport: 'unix-dgram', module: UNIX_MODULE, params }, handOff: () => {} };
   },
 
   async attach(spec: PeerSpec): Promise<Channel> {
     const path = specParam(spec, 'path', isName, 'a socket name');
     const peerPath = specParam(spec, 'peerPath', isName, 'a socket name');
     const token = specParam(spec, 'token', isToken, '32 hex digits');
-    checkName(path);
+    checkName(path, 'connect');
     const fd = OwnedFd.own(socket('unix', 'dgram', true), 'unix-dgram channel');
+    let bound = false;
     try {
-      bindName(fd.fd, peerPath); // the creating side learns where to send from this name
+      bindName(fd.fd, peerPath, 'dgram'); // the creating side learns where to send from this name
+      bound = true;
       await greetDatagram(fd.fd, { family: 'unix', path }, Buffer.from(token, 'hex'));
     } catch (err) {
-      fd.close();
-      unlinkName(peerPath);
-      throw err;
+      // Only a name this call created is removed: a failed bind leaves whatever was there alone.
+      throw cleanUpAfter(err, () => fd.close(), () => bound && unlinkName(peerPath));
     }
     // Connected: the creating side removes the names (its directory, or the files in a given one).
     return dgramChannel('unix-dgram', fd, 'datagram');
@@ -108,10 +130,11 @@ export const unixDgramTransport: Transport<UnixOpenOptions> = {
 
 export const unixSeqpacketTransport: Transport<ListenerOptions> = {
   id: 'unix-seqpacket',
+  module: UNIX_MODULE,
   semantics: unixSeqpacketSemantics,
   blockingPath: true,
-  async open(opts: ListenerOptions = {}): Promise<Opened> {
-    return openListener('unix-seqpacket', 'seqpacket', opts, (fd) => dgramChannel('unix-seqpacket', fd, 'seqpacket'), UNIX_MAX_DATAGRAM);
+  async open(opts?: ListenerOptions): Promise<Opened> {
+    return openListener(unixSeqpacketTransport, 'seqpacket', opts, (fd) => dgramChannel('unix-seqpacket', fd, 'seqpacket'));
   },
   async attach(spec: PeerSpec): Promise<Channel> {
     return attachListener(spec, 'seqpacket', (fd) => dgramChannel('unix-seqpacket', fd, 'seqpacket'));

@@ -12,7 +12,7 @@ export {
   unixSeqpacketTransport,
   type UnixOpenOptions,
 } from './datagram.js';
-export { SocketNames, bindName, checkName, unlinkName, type NameOptions } from './names.js';
+export { SocketNames, bindName, checkName, removeStaleSocket, unlinkName, type NameOptions } from './names.js';
 export { FDS_PER_READ } from './datagram.js';
 export {
   peerCredentials,
@@ -25,7 +25,7 @@ export {
   type UnixStreamOpenOptions,
 } from './stream.js';
 
-/** Looked up by peers through PeerSpec.module / PeerSpec.transport. */
+/** The transports of this package, by id (what a peer's TransportRegistry is given). */
 export const transports = {
   'unix-stream': unixStreamTransport,
   'unix-dgram': unixDgramTransport,

@@ -2,7 +2,22 @@
 // creating side listens on a name, the peer connects and presents the token, the names go once
 // connected. Only the channel built on the connected socket differs.
 import { randomBytes } from 'node:crypto';
-import { ListenerAcceptor, channelOnceConnected, OwnedFd, TOKEN_BYTES, connectWithToken, specParam, type Channel, type Opened, type PeerSpec } from '@ipc-compare/core';
+import {
+  ListenerAcceptor,
+  OwnedFd,
+  TOKEN_BYTES,
+  cleanUpAfter,
+  connectWithToken,
+  makeOpened,
+  specParam,
+  validateBoolean,
+  validateOptionalInteger,
+  validateOptions,
+  type Channel,
+  type Opened,
+  type PeerSpec,
+  type Transport,
+} from '@ipc-compare/core';
 import { listen, peerCred, socket } from '@ipc-compare/native';
 import { SocketNames, bindName, checkName, type NameOptions } from './names.js';
 
@@ -11,6 +26,8 @@ export const UNIX_MODULE = '@ipc-compare/unix';
 export interface ListenerOptions extends NameOptions {
   /** Accept only a peer running as this process's uid (SO_PEERCRED); others are disconnected. */
   sameUidOnly?: boolean;
+  /** How long a connection may take to present its token before it is dropped (default 5000 ms). */
+  handshakeTimeoutMs?: number;
 }
 
 type Kind = 'stream' | 'seqpacket';
@@ -18,44 +35,53 @@ type Kind = 'stream' | 'seqpacket';
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isToken = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
 
-export function openListener(id: string, kind: Kind, opts: ListenerOptions, makeChannel: (fd: OwnedFd) => Channel, maxMessage?: number): Opened {
-  const names = new SocketNames(kind, opts);
-  const listener = OwnedFd.own(socket('unix', kind, true), `${id} listener`);
-  const path = names.name('listen');
+export function openListener(transport: Transport, kind: Kind, options: ListenerOptions | undefined, makeChannel: (fd: OwnedFd) => Channel): Opened {
+  const opts = validateOptions<ListenerOptions>(options);
+  if (opts.sameUidOnly !== undefined) validateBoolean(opts.sameUidOnly, 'sameUidOnly');
+  validateOptionalInteger(opts as Record<string, unknown>, 'handshakeTimeoutMs', 1, 3_600_000);
+  const id = transport.id;
+  const listener = OwnedFd.own(socket('unix', kind, true), `${id} listener`); // first: EMFILE here leaves nothing
+  let names: SocketNames | undefined;
+  let path: string;
   try {
-    bindName(listener.fd, path);
-    listen(listener.fd, 8);
+    names = new SocketNames(kind, opts);
+    path = names.name('listen');
+    bindName(listener.fd, path, kind);
+    listen(listener.fd, 64);
   } catch (err) {
-    listener.close();
-    names.remove();
-    throw err;
+    throw cleanUpAfter(err, () => listener.close(), () => names?.remove());
   }
   const token = randomBytes(TOKEN_BYTES);
   const myUid = process.getuid!();
-  const admit = opts.sameUidOnly ? (fd: number) => peerCred(fd).uid === myUid : undefined;
-  const deferred = channelOnceConnected({
-    transport: id,
-    ...(maxMessage === undefined ? {} : { maxMessage }),
-    waiter: new ListenerAcceptor(listener, token, admit),
-    make: (fd: number) => {
-      names.remove(); // connected: nobody else can come in by name
-      return makeChannel(OwnedFd.own(fd, `${id} channel`));
-    },
-    cancel: () => names.remove(),
+  const acceptor = new ListenerAcceptor(listener, token, {
+    ...(opts.sameUidOnly ? { admit: (fd: number) => peerCred(fd).uid === myUid } : {}),
+    ...(opts.handshakeTimeoutMs === undefined ? {} : { handshakeMs: opts.handshakeTimeoutMs }),
   });
-  return { channel: deferred, peer: { transport: id, module: UNIX_MODULE, params: { path, token: token.toString('hex') } }, handOff: () => {} };
+  const sockets = names;
+  return makeOpened({
+    transport,
+    peer: { transport: id, params: { path, token: token.toString('hex') } },
+    connected: acceptor.ready.then((fd) => {
+      const channel = makeChannel(OwnedFd.own(fd, `${id} channel`));
+      sockets.remove(); // connected: nobody else can come in by name
+      return channel;
+    }),
+    cancel: () => {
+      acceptor.cancel();
+      sockets.remove();
+    },
+  });
 }
 
 export async function attachListener(spec: PeerSpec, kind: Kind, makeChannel: (fd: OwnedFd) => Channel): Promise<Channel> {
   const path = specParam(spec, 'path', isName, 'a socket name');
   const token = specParam(spec, 'token', isToken, '32 hex digits');
-  checkName(path);
+  checkName(path, 'connect');
   const fd = OwnedFd.own(socket('unix', kind, true), `${spec.transport} channel`);
   try {
     await connectWithToken(fd.fd, { family: 'unix', path }, Buffer.from(token, 'hex'));
   } catch (err) {
-    fd.close();
-    throw err;
+    throw cleanUpAfter(err, () => fd.close());
   }
   return makeChannel(fd);
 }

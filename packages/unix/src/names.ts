@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ipcError } from '@ipc-compare/core';
-import { bind, constants, type SockAddr } from '@ipc-compare/native';
+import { OwnedFd, ipcError, validateBoolean, validateOptions, validateString } from '@ipc-compare/core';
+import { bind, connect, constants, errnoError, socket, type SockAddr, type SocketType } from '@ipc-compare/native';
 
 export interface NameOptions {
   /** Use Linux abstract names instead of files (no permissions: only the token protects them). */
@@ -25,7 +25,10 @@ export class SocketNames {
   readonly #issued: string[] = [];
   #removed = false;
 
-  constructor(kind: string, o: NameOptions = {}) {
+  constructor(kind: string, options?: NameOptions) {
+    const o = validateOptions<NameOptions>(options);
+    if (o.abstract !== undefined) validateBoolean(o.abstract, 'abstract');
+    if (o.dir !== undefined) validateString(o.dir, 'dir');
     this.abstract = o.abstract ?? false;
     if (this.abstract && o.dir !== undefined) throw ipcError('ERR_INVALID_ARG_VALUE', 'abstract names have no directory: give abstract or dir, not both');
     this.#ownDir = !this.abstract && o.dir === undefined;
@@ -49,33 +52,56 @@ export class SocketNames {
   }
 }
 
-/** Fits in sun_path? (107 bytes and a NUL for a path; 108 for an abstract name.) */
-export function checkName(name: string): void {
+/** Fits in sun_path? (107 bytes and a NUL for a path; 108 for an abstract name.) ENAMETOOLONG names `syscall`. */
+export function checkName(name: string, syscall: 'bind' | 'connect' = 'bind'): void {
   const max = name.startsWith('\0') ? constants.UNIX_PATH_MAX : constants.UNIX_PATH_MAX - 1;
   if (Buffer.byteLength(name) > max) {
-    throw Object.assign(new Error(`ENAMETOOLONG: name too long (${Buffer.byteLength(name)} bytes, at most ${max}), bind '${name}'`), {
-      code: 'ENAMETOOLONG',
-      errno: -36,
-      syscall: 'bind',
-      path: name,
-    });
+    const err = errnoError(36, syscall, name);
+    err.message = `ENAMETOOLONG: name too long (${Buffer.byteLength(name)} bytes, at most ${max}), ${syscall} '${name}'`;
+    throw err;
   }
 }
 
 /**
- * Binds `fd` to `name`: a stale socket file of that name is removed first (what the course's C
- * programs do; anything else in the way is an error, not deleted), and the new file is made 0600.
+ * Removes `name` if it is the file of a socket nobody listens on any more (a connect to it is
+ * refused): what a bind after a crash needs. A live socket, or anything that is not a socket, stays —
+ * the bind then fails with EADDRINUSE. Returns true if it removed the file.
  */
-export function bindName(fd: number, name: string): void {
-  checkName(name);
-  if (!name.startsWith('\0')) {
-    try {
-      if (lstatSync(name).isSocket()) unlinkSync(name);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') throw err;
-    }
+export function removeStaleSocket(name: string, type: SocketType): boolean {
+  if (name.startsWith('\0')) return false; // abstract names have no file
+  try {
+    if (!lstatSync(name).isSocket()) return false;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return false;
+    throw err;
   }
-  bind(fd, { family: 'unix', path: name } satisfies SockAddr);
+  const probe = OwnedFd.own(socket('unix', type, true), 'stale-socket probe');
+  try {
+    connect(probe.fd, { family: 'unix', path: name });
+    return false; // somebody is there
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'ECONNREFUSED') return false; // live (EAGAIN: backlog full; EPROTOTYPE: another kind) or not ours to judge
+  } finally {
+    probe.close();
+  }
+  unlinkName(name);
+  return true;
+}
+
+/**
+ * Binds `fd` (a socket of `type`) to `name`: a stale socket file of that name is removed first (what
+ * the course's C programs do), never a live socket or another kind of file; the new file is made 0600.
+ */
+export function bindName(fd: number, name: string, type: SocketType): void {
+  checkName(name);
+  removeStaleSocket(name, type);
+  try {
+    bind(fd, { family: 'unix', path: name } satisfies SockAddr);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EADDRINUSE') (err as Error).message += ': a live socket or another file has this name (only a stale socket is removed)';
+    throw err;
+  }
   if (!name.startsWith('\0')) chmodSync(name, 0o600);
 }
 

@@ -2,8 +2,8 @@
 // them — read a file from the sender's offset, write into a pipe the sender reads, accept connections
 // on a listening socket the sender made — then close them and report any fd left open.
 import { readSync, writeSync } from 'node:fs';
-import type { Role } from '@ipc-compare/core';
-import { newFds, snapshotFds } from '@ipc-compare/core';
+import type { Role } from '@ipc-compare/core/testing';
+import { newFds, snapshotFds } from '@ipc-compare/core/testing';
 import { accept, close, constants, fstat, poll } from '@ipc-compare/native';
 
 /** What each passed fd is and what to do with it, sent as the message's JSON text. */

@@ -3,7 +3,7 @@
 // (SCM_RIGHTS) on the async path as on the blocking one. node:net can talk to the same sockets but reads
 // with read(2), which makes the kernel drop passed fds; it is measured beside them in the benchmark.
 import {
-  FdStreamChannel,
+  FdChannel,
   adoptInherited,
   inheritedFds,
   ipcError,
@@ -34,8 +34,8 @@ export const socketpairDgramSemantics: Semantics = { ...socketpairSemantics, bou
 
 export type UnixStreamOpenOptions = ListenerOptions;
 
-function streamChannel(id: string, fd: OwnedFd): FdStreamChannel {
-  return new FdStreamChannel({
+function streamChannel(id: string, fd: OwnedFd): FdChannel {
+  return new FdChannel({
     transport: id,
     readFd: fd,
     writeFd: fd,
@@ -47,16 +47,17 @@ function streamChannel(id: string, fd: OwnedFd): FdStreamChannel {
 /** Who is at the other end of a connected AF_UNIX channel (SO_PEERCRED: as of connect()). */
 export function peerCredentials(channel: Channel): PeerCred {
   const [fd] = channel.fds?.() ?? [];
-  if (fd === undefined) throw ipcError('ERR_INVALID_ARG_VALUE', `${channel.transport}: not connected yet (or not a socket channel)`);
+  if (fd === undefined) throw ipcError('ERR_INVALID_ARG_VALUE', `${channel.transport}: not a socket channel, or closed`);
   return peerCred(fd);
 }
 
 export const unixStreamTransport: Transport<UnixStreamOpenOptions> = {
   id: 'unix-stream',
+  module: UNIX_MODULE,
   semantics: unixStreamSemantics,
   blockingPath: true,
-  async open(opts: UnixStreamOpenOptions = {}): Promise<Opened> {
-    return openListener('unix-stream', 'stream', opts, (fd) => streamChannel('unix-stream', fd));
+  async open(opts?: UnixStreamOpenOptions): Promise<Opened> {
+    return openListener(unixStreamTransport, 'stream', opts, (fd) => streamChannel('unix-stream', fd));
   },
   async attach(spec: PeerSpec): Promise<Channel> {
     return attachListener(spec, 'stream', (fd) => streamChannel('unix-stream', fd));
@@ -73,20 +74,22 @@ function checkSocketEnd(spec: PeerSpec): void {
 function makePair(id: string, type: 'stream' | 'dgram'): Transport {
   const kind = type === 'stream' ? 'stream' : 'datagram';
   const channel = { kind, receiveFds: FDS_PER_READ, ...(type === 'stream' ? { shutdownWrite: (n: number) => shutdown(n, constants.SHUT_WR) } : { maxMessage: UNIX_MAX_DATAGRAM }) } as const;
-  return {
+  const t: Transport = {
     id,
+    module: UNIX_MODULE,
     semantics: type === 'stream' ? socketpairSemantics : socketpairDgramSemantics,
     blockingPath: true,
     async open(): Promise<Opened> {
       const [mine, theirs] = socketpair(type);
-      return openInherited({ transport: id, module: UNIX_MODULE, ours: { read: mine, write: mine }, theirs: { read: theirs, write: theirs }, channel });
+      return openInherited({ transport: t, ours: { read: mine, write: mine }, theirs: { read: theirs, write: theirs }, channel });
     },
     async attach(spec: PeerSpec): Promise<Channel> {
       checkSocketEnd(spec);
       const { read } = adoptInherited(spec);
-      return new FdStreamChannel({ ...channel, transport: id, readFd: read, writeFd: read });
+      return new FdChannel({ ...channel, transport: id, readFd: read, writeFd: read });
     },
   };
+  return t;
 }
 
 /** socketpair(AF_UNIX, SOCK_STREAM): one end here, the other inherited by the child. */

@@ -15,7 +15,7 @@ export function describeConformance(transport: Transport, opts: ConformanceOptio
         it.skip(`${check.name} (does not apply to ${transport.id})`, () => {});
         continue;
       }
-      it(check.name, () => check.run(transport, opts), 60_000);
+      it(check.name, () => check.run(transport, opts), 120_000);
     }
   });
 }

@@ -7,12 +7,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { attachPeerSpec, FIRST_INHERITED_FD } from '@ipc-compare/core';
+import { FIRST_INHERITED_FD } from '@ipc-compare/core/testing';
 import { pipeTransport } from '../index.js';
 
 async function child(specJson: string): Promise<void> {
   // Our ends of the two pipes arrived as fds 4 and 5: the spec says which is which.
-  const { channel } = await attachPeerSpec(JSON.parse(specJson));
+  const channel = await pipeTransport.attach(JSON.parse(specJson));
   for (;;) {
     const chunk = await channel.recv();
     if (chunk === null) break; // the parent closed its write end: end of file
@@ -33,7 +33,7 @@ async function parent(): Promise<void> {
   });
   // Close our copies of the child's ends, or the child would never see end of file.
   opened.handOff();
-  const ch = opened.channel;
+  const ch = await opened.connect(); // a pipe is there at once: nothing to wait for
   for (const word of ['hello', 'pipes go one way', 'so we use two']) {
     await ch.send(Buffer.from(word));
     console.log(`parent: sent ${Buffer.byteLength(word)} bytes`);

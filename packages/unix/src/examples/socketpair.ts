@@ -11,12 +11,12 @@ import { openSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FdStreamChannel, OwnedFd } from '@ipc-compare/core';
+import { FdChannel, OwnedFd } from '@ipc-compare/core';
 import { close, socketpair } from '@ipc-compare/native';
 
 async function child(): Promise<void> {
   const fd = OwnedFd.adopt(3, 'child end');
-  const ch = new FdStreamChannel({ transport: 'socketpair', readFd: fd, writeFd: fd, receiveFds: 4 });
+  const ch = new FdChannel({ transport: 'socketpair', readFd: fd, writeFd: fd, receiveFds: 4 });
   await ch.send(Buffer.from('hello from the child'));
   const got = (await ch.recvFds())!;
   console.log(`child:  received "${Buffer.from(got.data).toString()}" and ${got.fds.length} fd`);
@@ -34,7 +34,7 @@ async function parent(): Promise<void> {
   const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), 'child'], { stdio: ['ignore', 'inherit', 'inherit', theirs] });
   close(theirs); // the child has it now
   const own = OwnedFd.own(mine, 'parent end');
-  const ch = new FdStreamChannel({ transport: 'socketpair', readFd: own, writeFd: own, receiveFds: 4 });
+  const ch = new FdChannel({ transport: 'socketpair', readFd: own, writeFd: own, receiveFds: 4 });
   const file = join(tmpdir(), `socketpair-example-${process.pid}.txt`);
   writeFileSync(file, 'written by the parent\n');
   const fd = openSync(file, 'r');

@@ -1,8 +1,8 @@
 // Core's peer roles, used by the conformance kit and by package tests. Each runs in the peer process
 // against the attached channel; what it returns travels back to the parent as JSON.
 import { readSync } from 'node:fs';
-import { hasCode } from './errors.js';
-import { messageChannel } from './framing.js';
+import { hasCode } from '../errors.js';
+import { messageChannel } from '../framing.js';
 import type { Role, RoleContext } from './role.js';
 import { checkTestMessage, makeTestMessage, testMessageSize } from './testdata.js';
 
@@ -41,6 +41,10 @@ interface CountArgs {
   /** A deliberately slow receiver: pause `pauseMs` after every `pauseEvery` messages. */
   pauseEvery?: number;
   pauseMs?: number;
+  /** Stop after this long a silence (the only end a datagram transport has). */
+  idleMs?: number;
+  /** Tell the parent (control channel) the highest sequence number seen, every this many messages. */
+  ackEvery?: number;
 }
 
 function messages(ctx: RoleContext) {
@@ -49,21 +53,22 @@ function messages(ctx: RoleContext) {
 
 /**
  * Receives test messages 0..count-1 and checks each one, until `count` have come, end of stream, or
- * (`idleMs`) a silence that long — the only end a datagram transport has. Each message carries its
- * sequence number, so a gap is counted as lost and a step back as reordered; on a reliable transport
- * both must stay 0 (the caller checks).
+ * (`idleMs`) a silence that long. Reports which sequence numbers arrived (a bitmap, so the sender
+ * counts the losses itself), duplicates, messages out of order, and what was wrong with any message.
  */
 const sink: Role = async (ctx) => {
-  const { count, maxMessage, pauseEvery, pauseMs, idleMs } = ctx.args as CountArgs & { idleMs?: number };
+  const { count, maxMessage, pauseEvery, pauseMs, idleMs, ackEvery } = ctx.args as CountArgs;
   const ch = messages(ctx);
+  const seen = Buffer.alloc(Math.ceil(count / 8));
   let received = 0;
-  let expected = 0;
-  let lost = 0;
+  let highest = -1;
+  let duplicates = 0;
   let reordered = 0;
   let paused = 0;
   let bytes = 0;
   const errors: string[] = [];
-  while (expected < count) {
+  const note = (e: string) => errors.length < 5 && errors.push(e);
+  while (received < count) {
     let msg: Uint8Array | null;
     try {
       msg = await ch.recv(idleMs ? { signal: AbortSignal.timeout(idleMs) } : undefined);
@@ -72,31 +77,89 @@ const sink: Role = async (ctx) => {
       throw err;
     }
     if (msg === null) break;
-    const seq = msg.byteLength >= 4 ? Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength).readUInt32LE(0) : -1;
-    const note = (e: string) => errors.length < 5 && errors.push(e);
-    if (seq < 0) {
-      note(`a ${msg.byteLength}-byte message (corrupted)`);
-    } else {
-      if (seq > expected) {
-        lost += seq - expected;
-        note(`expected message ${expected}, got message ${seq} (messages lost)`);
-      } else if (seq < expected) {
-        reordered++;
-        note(`expected message ${expected}, got message ${seq} (out of order or duplicated)`);
-      }
-      if (seq >= expected) expected = seq + 1;
-      const problem = checkTestMessage(seq, msg, testMessageSize(seq, maxMessage));
-      if (problem) note(problem);
-    }
     received++;
     bytes += msg.byteLength;
+    const seq = msg.byteLength >= 4 ? Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength).readUInt32LE(0) : -1;
+    if (seq < 0 || seq >= count) {
+      note(`a ${msg.byteLength}-byte message that is none of the ${count} sent (corrupted)`);
+      continue;
+    }
+    const problem = checkTestMessage(seq, msg, testMessageSize(seq, maxMessage));
+    if (problem && !/^expected message/.test(problem)) note(problem);
+    if (seen[seq >> 3]! & (1 << (seq & 7))) {
+      duplicates++;
+      note(`message ${seq} arrived twice (duplicated)`);
+    } else seen[seq >> 3]! |= 1 << (seq & 7);
+    if (seq < highest) {
+      reordered++;
+      note(`message ${seq} after message ${highest} (out of order)`);
+    }
+    highest = Math.max(highest, seq);
+    if (ackEvery && received % ackEvery === 0) void ctx.control.send({ highest });
     if (pauseEvery && received % pauseEvery === 0) {
       await new Promise((r) => setTimeout(r, pauseMs ?? 1));
       paused++;
     }
   }
-  lost += count - expected; // the tail that never came
-  return { received, lost, reordered, bytes, errors, paused };
+  return { received, duplicates, reordered, bytes, errors, paused, seen: seen.toString('base64') };
+};
+
+/** Sequence numbers the sink saw, decoded from its bitmap. */
+export function seenCount(seenBase64: string, count: number): number {
+  const seen = Buffer.from(seenBase64, 'base64');
+  let n = 0;
+  for (let i = 0; i < count; i++) if (seen[i >> 3]! & (1 << (i & 7))) n++;
+  return n;
+}
+
+/**
+ * Reads nothing until the parent says so (control message), then drains to the end: a peer that
+ * lets this side's sends pile up. Reports what arrived.
+ */
+const hold: Role = async ({ channel, transport, control }) => {
+  await control.next();
+  let bytes = 0;
+  let messages = 0;
+  try {
+    for (;;) {
+      const c = await channel.recv(transport.semantics.endOfStream ? undefined : { signal: AbortSignal.timeout(500) });
+      if (c === null) break;
+      bytes += c.byteLength;
+      messages++;
+    }
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'AbortError' && !hasCode(err)) throw err;
+  }
+  return { bytes, messages };
+};
+
+/**
+ * Receives 4-byte big-endian sequence numbers (any split on a stream, one per message otherwise)
+ * until `count` have come or the stream ends, and reports them in arrival order.
+ */
+const sequence: Role = async ({ channel, transport, args }) => {
+  const { count, idleMs } = args as { count: number; idleMs?: number };
+  const boundaries = transport.semantics.boundaries;
+  const seqs: number[] = [];
+  const errors: string[] = [];
+  let pending = Buffer.alloc(0);
+  while (seqs.length < count) {
+    let c: Uint8Array | null;
+    try {
+      c = await channel.recv(idleMs ? { signal: AbortSignal.timeout(idleMs) } : undefined);
+    } catch (err) {
+      if ((err as { name?: string }).name === 'AbortError') break;
+      throw err;
+    }
+    if (c === null) break;
+    if (boundaries && c.byteLength !== 4) errors.push(`a ${c.byteLength}-byte message where 4 bytes were sent`);
+    pending = Buffer.concat([pending, c]);
+    while (pending.length >= 4) {
+      seqs.push(pending.readUInt32BE(0));
+      pending = pending.subarray(4);
+    }
+  }
+  return { seqs, errors };
 };
 
 /** Sends test messages 0..count-1, then returns (the channel is closed after, so the parent sees EOF). */
@@ -177,12 +240,14 @@ const duplex: Role = async ({ channel, args }) => {
 };
 
 /**
- * Sends one message per entry of `sizes` (byte i of message k is k & 0xff), back to back, then waits
- * for end of stream. Boundary probes read them on the other side.
+ * Sends one message per entry of `sizes` (byte i of message k is k & 0xff), back to back, tells the
+ * parent (control message) when all are sent, then waits for end of stream. Boundary probes read them.
  */
-const burst: Role = async ({ channel, transport, args }) => {
+const burst: Role = async ({ channel, transport, args, control }) => {
   const { sizes } = args as { sizes: number[] };
   for (let k = 0; k < sizes.length; k++) await channel.send(Buffer.alloc(sizes[k]!, k & 0xff));
+  // Every send is in the kernel now: say so, so the reader can look at what is there all at once.
+  await control.send({ sent: sizes.length });
   // A connection: stay until the other side has read and closed. Datagrams are already in its queue.
   if (transport.semantics.endOfStream) for (;;) if ((await channel.recv()) === null) break;
   return { sent: sizes.length };
@@ -207,4 +272,4 @@ const fdProbe: Role = async ({ channel }) => {
   return { bytes: got?.data.byteLength ?? 0, contents, fdsTruncated: got?.fdsTruncated ?? false };
 };
 
-export const roles: Record<string, Role> = { echo, sink, source, flood, drain, duplex, burst, 'fd-probe': fdProbe, 'await-eof': awaitEof };
+export const roles: Record<string, Role> = { echo, sink, source, flood, drain, duplex, burst, hold, sequence, 'fd-probe': fdProbe, 'await-eof': awaitEof };

@@ -1,8 +1,8 @@
 // Roles: what a peer process does once attached (echo, verify a stream, answer pings…). A role module
 // exports `roles: Record<string, Role>`; core's own are in roles.ts, the benchmark's in bench.
-import { ipcError } from './errors.js';
+import { ipcError } from '../errors.js';
 import type { RoleRef } from './peer.js';
-import type { Channel, PeerSpec, Transport } from './types.js';
+import type { Channel, PeerSpec, Transport } from '../types.js';
 
 export interface RoleContext {
   channel: Channel;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getPipeSize, isNonBlocking, pipe2 } from '@ipc-compare/native';
-import { FdStreamChannel, OwnedFd, assertNoFdLeaks, snapshotFds } from '../src/index.js';
+import { bind, constants, connect, getPipeSize, getsockname, isNonBlocking, pipe2, send, setsockopt, socket, socketpair } from '@ipc-compare/native';
+import { FdChannel, OwnedFd } from '../src/index.js';
+import { assertNoFdLeaks, snapshotFds } from '../src/testing/index.js';
 
 let before: Map<number, string>;
 beforeEach(() => {
@@ -15,12 +16,12 @@ function pair(opts: { readSize?: number; highWaterMark?: number } = {}) {
   return {
     r,
     w,
-    writer: new FdStreamChannel({ transport: 't', readFd: null, writeFd: OwnedFd.own(w, 'w') }),
-    reader: new FdStreamChannel({ ...opts, transport: 't', readFd: OwnedFd.own(r, 'r'), writeFd: null }),
+    writer: new FdChannel({ transport: 't', readFd: null, writeFd: OwnedFd.own(w, 'w') }),
+    reader: new FdChannel({ ...opts, transport: 't', readFd: OwnedFd.own(r, 'r'), writeFd: null }),
   };
 }
 
-describe('FdStreamChannel', () => {
+describe('FdChannel', () => {
   it('sends more than the pipe holds without blocking the event loop, and nothing is lost', async () => {
     const { writer, reader, w } = pair();
     const big = Buffer.alloc(4 * getPipeSize(w));
@@ -190,12 +191,179 @@ describe('FdStreamChannel', () => {
     const { writer, reader } = pair();
     await expect(writer.send('nope' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     expect(() => reader.recvSync(new Uint8Array(0))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
-    await expect(reader.send(Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
-    expect(() => new FdStreamChannel({ transport: 't', readFd: null, writeFd: null, readSize: 0 })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
-    );
+    await expect(reader.send(Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
+    expect(() => new FdChannel({ transport: 't', readFd: null, writeFd: null, readSize: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => new FdChannel({ transport: 't', readFd: null, writeFd: null, readSize: NaN })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     await writer.close();
     await reader.close();
+  });
+});
+
+/** A pipe pair whose writer's pipe is full: the next send stays queued in the channel. */
+async function fullPipe() {
+  const p = pair();
+  await p.writer.send(Buffer.alloc(getPipeSize(p.w), 7));
+  return p;
+}
+
+/** Reads `n` bytes (any split) from a channel. */
+async function drain(reader: FdChannel, n: number): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  while (got < n) {
+    const c = (await reader.recv())!;
+    parts.push(c);
+    got += c.length;
+  }
+  return Buffer.concat(parts);
+}
+
+describe('one place settles everything (close, abort, errors)', () => {
+  it('close() while end() waits for queued sends: the sends and end() reject with ERR_CHANNEL_CLOSED', async () => {
+    const { writer, reader } = await fullPipe();
+    const queued = writer.send(Buffer.from('queued'));
+    const ending = writer.end();
+    await writer.close();
+    await expect(queued).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+    await expect(ending).rejects.toMatchObject({ code: 'ERR_CHANNEL_CLOSED' });
+    await reader.close();
+  });
+
+  it('end() goes through once the only queued send is aborted', async () => {
+    const { writer, reader, w } = await fullPipe();
+    const size = getPipeSize(w);
+    const ac = new AbortController();
+    const queued = writer.send(Buffer.from('withdrawn'), { signal: ac.signal });
+    const ending = writer.end();
+    ac.abort();
+    await expect(queued).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    await ending;
+    const got = await drain(reader, size);
+    expect(got.length).toBe(size);
+    expect(await reader.recv()).toBeNull(); // the end, and nothing of the withdrawn send
+    await writer.close();
+    await reader.close();
+  });
+
+  it('end() fails with the write error when its queued sends do (the reader vanished)', async () => {
+    const { writer, reader } = await fullPipe();
+    const queued = writer.send(Buffer.from('x'));
+    const ending = writer.end();
+    await reader.close();
+    await expect(queued).rejects.toMatchObject({ code: 'EPIPE' });
+    await expect(ending).rejects.toMatchObject({ code: 'EPIPE' });
+    await writer.close();
+  });
+
+  it('sends queued by the async path go out first, in order, when the blocking path takes over', async () => {
+    const { writer, reader, w } = await fullPipe();
+    const size = getPipeSize(w);
+    const queued = writer.send(Buffer.from('first'));
+    const room = Buffer.alloc(size);
+    let n = 0;
+    while (n < size) n += reader.recvSync(room.subarray(n))!; // this process reads: the pipe has room now
+    writer.sendSync(Buffer.from('second')); // the queued async send goes first, blocking, then this one
+    await queued;
+    const into = Buffer.alloc(64);
+    let got = 0;
+    while (got < 11) got += reader.recvSync(into.subarray(got))!;
+    expect(into.subarray(0, got).toString()).toBe('firstsecond');
+    await writer.close();
+    await reader.close();
+  });
+
+  it('after end() the write side is closed to the blocking path too, while end() still flushes', async () => {
+    const { writer, reader, w } = await fullPipe();
+    const size = getPipeSize(w);
+    const queued = writer.send(Buffer.from('queued')); // the pipe is full: it waits in the channel
+    const ending = writer.end();
+    expect(() => writer.sendSync(Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'ERR_CHANNEL_CLOSED' }));
+    await drain(reader, size + 6);
+    await queued;
+    await ending;
+    expect(await reader.recv()).toBeNull();
+    await writer.close();
+    await reader.close();
+  });
+});
+
+describe('datagram kinds', () => {
+  function dgramPair(maxMessage = 212_960) {
+    const [a, b] = socketpair('dgram');
+    return {
+      a: new FdChannel({ transport: 'd', readFd: OwnedFd.own(a, 'a'), writeFd: null, kind: 'datagram', maxMessage }),
+      bFd: b,
+      b: new FdChannel({ transport: 'd', readFd: null, writeFd: OwnedFd.own(b, 'b'), kind: 'datagram', maxMessage }),
+    };
+  }
+
+  it('an abort withdraws a datagram send still queued (the receiver is full)', async () => {
+    const { a, b } = dgramPair();
+    let sent = 0;
+    let pending: Promise<void> | null = null;
+    const ac = new AbortController();
+    while (!pending) {
+      let done = false;
+      const p = b.send(Buffer.alloc(1024, 1), { signal: ac.signal });
+      p.then(() => (done = true), () => {});
+      await new Promise((r) => setImmediate(r));
+      if (done) sent++;
+      else pending = p;
+    }
+    ac.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    for (let i = 0; i < sent; i++) expect((await a.recv())!.byteLength).toBe(1024);
+    await b.close();
+    await a.close();
+  });
+
+  it('a datagram larger than the read buffer fails its recv() with ERR_MESSAGE_TRUNCATED, and the next one arrives', async () => {
+    const { a, b, bFd } = dgramPair();
+    setsockopt(bFd, constants.SOL_SOCKET, constants.SO_SNDBUF, 1 << 20); // a raw sender can send more than maxMessage
+    send(bFd, Buffer.alloc(300_000, 5)); // past the channel's own size check, straight to the kernel
+    await b.send(Buffer.from('after'));
+    await expect(a.recv()).rejects.toMatchObject({ code: 'ERR_MESSAGE_TRUNCATED', length: 300_000, received: 212_960 });
+    expect(Buffer.from((await a.recv())!).toString()).toBe('after');
+    await b.close();
+    await a.close();
+  });
+
+  it('recvSync reports truncation; recvFdsSync refuses an empty buffer and loses nothing', async () => {
+    const [x, y] = socketpair('dgram');
+    const rx = new FdChannel({ transport: 'd', readFd: OwnedFd.own(x, 'x'), writeFd: null, kind: 'datagram', maxMessage: 1000, receiveFds: 4 });
+    const tx = new FdChannel({ transport: 'd', readFd: null, writeFd: OwnedFd.own(y, 'y'), kind: 'datagram', maxMessage: 1000 });
+    tx.sendSync(Buffer.from('0123456789'));
+    expect(() => rx.recvFdsSync(new Uint8Array(0))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    const small = Buffer.alloc(4);
+    expect(rx.recvSync(small)).toBe(4);
+    expect(rx.lastTruncation).toEqual({ length: 10, received: 4 });
+    tx.sendSync(Buffer.from('ok'));
+    const r = rx.recvFdsSync(Buffer.alloc(16))!;
+    expect(r.bytes).toBe(2);
+    expect(rx.lastTruncation).toBeNull();
+    await tx.close();
+    await rx.close();
+  });
+
+  it('a tight send loop to a UDP receiver that never reads still lets a 0 ms timer run', async () => {
+    const rfd = socket('inet', 'dgram', true);
+    bind(rfd, { family: 'inet', address: '127.0.0.1', port: 0 });
+    const sfd = socket('inet', 'dgram', true);
+    connect(sfd, getsockname(rfd));
+    const rx = OwnedFd.own(rfd, 'receiver');
+    const tx = new FdChannel({ transport: 'udp', readFd: null, writeFd: OwnedFd.own(sfd, 's'), kind: 'datagram', maxMessage: 65507 });
+    // The kernel takes every datagram (and drops what does not fit): no send ever waits for the kernel.
+    let fired = false;
+    const timer = setTimeout(() => (fired = true), 0);
+    let sent = 0;
+    while (!fired && sent < 200_000) {
+      await tx.send(Buffer.alloc(64));
+      sent++;
+    }
+    clearTimeout(timer);
+    expect(fired).toBe(true);
+    await tx.close();
+    rx.close();
   });
 });
 

@@ -3,9 +3,9 @@
 // Used by the conformance kit, the package tests and the benchmark harness.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ipcError, type CodedError } from './errors.js';
-import { validatePeerSpec } from './registry.js';
-import type { Opened, PeerSpec } from './types.js';
+import { ipcError, type CodedError } from '../errors.js';
+import { validatePeerSpec } from '../registry.js';
+import type { AttachOptions, Opened, PeerSpec } from '../types.js';
 
 /** A role the peer runs: `roles[name]` exported by `module`, called with `args`. */
 export interface RoleRef {
@@ -28,6 +28,15 @@ export interface SpawnPeerOptions {
   /** Run the peer as this user and group (needs privileges): tests of permissions and SO_PEERCRED. */
   uid?: number;
   gid?: number;
+  /**
+   * Modules (ESM specifiers) whose `transports` the peer may attach with. Default: the module of the
+   * Opened's transport. Required when the target is a bare PeerSpec.
+   */
+  transportModules?: string[];
+  /** Passed to the transport's attach() in the peer (e.g. allowRemote). */
+  attach?: AttachOptions;
+  /** Start the peer through this command (e.g. ['ip', 'netns', 'exec', 'ns1']): it runs `node …` itself. */
+  wrapper?: string[];
 }
 
 /** Sent by peer-main over Node's IPC channel (a control path, never the measured one). */
@@ -52,15 +61,17 @@ export interface PeerExit {
   signal: NodeJS.Signals | null;
 }
 
-/** Config handed to peer-main. */
+/** Config handed to peer-main (by the parent: trusted, unlike a spec that comes from elsewhere). */
 export interface PeerConfig {
   spec: PeerSpec;
+  transportModules: string[];
+  attach: AttachOptions;
   role: RoleRef;
   cpus: number[] | null;
 }
 
 // Works from src/ (vitest) and dist/ alike: the peer always runs the built JavaScript.
-const PEER_MAIN = fileURLToPath(new URL('../dist/peer-main.js', import.meta.url));
+const PEER_MAIN = fileURLToPath(new URL('../../dist/testing/peer-main.js', import.meta.url));
 /** Stdio slots 0-2 are stdin/out/err, 3 is Node's IPC channel; inherited fds start here. */
 export const FIRST_INHERITED_FD = 4;
 const STDERR_TAIL = 16 * 1024;
@@ -182,17 +193,23 @@ export class PeerProcess implements AsyncDisposable {
  * inherited fds are closed right after the spawn (handOff), so EOF and EPIPE behave.
  */
 export async function spawnPeer(target: Opened | PeerSpec, role: RoleRef, opts: SpawnPeerOptions = {}): Promise<PeerProcess> {
-  const opened = 'channel' in target ? target : null;
+  const opened = 'connect' in target ? target : null;
   const spec = opened ? opened.peer : (target as PeerSpec);
   validatePeerSpec(spec);
+  const transportModules = opts.transportModules ?? (opened ? [opened.transport.module] : []);
+  if (transportModules.length === 0) throw ipcError('ERR_INVALID_ARG_VALUE', 'spawnPeer: a bare PeerSpec needs opts.transportModules');
   const inherit = spec.inheritFds ?? [];
   const config: PeerConfig = {
     spec: { ...spec, inheritFds: inherit.map((_, i) => FIRST_INHERITED_FD + i) },
+    transportModules,
+    attach: opts.attach ?? {},
     role,
     cpus: opts.cpus ?? null,
   };
   const execArgv = opts.execArgv ?? (process.env.IPC_COMPARE_PEER_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? []);
-  const child = spawn(process.execPath, [...execArgv, PEER_MAIN, JSON.stringify(config)], {
+  const argv = [...execArgv, PEER_MAIN, JSON.stringify(config)];
+  const [command, ...prefix] = opts.wrapper ? [...opts.wrapper, process.execPath] : [process.execPath];
+  const child = spawn(command!, [...prefix, ...argv], {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc', ...inherit],
     env: opts.env ?? process.env,
     ...(opts.uid === undefined ? {} : { uid: opts.uid }),

@@ -2,9 +2,9 @@
 // PeerSpec, runs the role, reports the result over Node's IPC channel and exits.
 import { constants as osConstants } from 'node:os';
 import { setParentDeathSignal } from '@ipc-compare/native';
-import { pinProcess } from './placement.js';
+import { pinProcess } from '../placement.js';
+import { TransportRegistry, type TransportModule } from '../registry.js';
 import { serializeError, type PeerConfig, type PeerMessage } from './peer.js';
-import { attachPeerSpec } from './registry.js';
 import { loadRole, type RoleContext } from './role.js';
 
 function report(message: PeerMessage): Promise<void> {
@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? 'null') as PeerConfig;
   if (config.cpus) pinProcess(process.pid, config.cpus);
   const role = await loadRole(config.role);
-  const { transport, channel } = await attachPeerSpec(config.spec);
+  // Only the modules the parent named are loaded; the spec just picks one of their transports.
+  const registry = new TransportRegistry();
+  for (const m of config.transportModules) registry.add(((await import(m)) as TransportModule).transports);
+  const { transport, channel } = await registry.attach(config.spec, config.attach);
   const controlQueue: unknown[] = [];
   const controlWaiters: Array<(v: unknown) => void> = [];
   process.on('message', (m: PeerMessage) => {

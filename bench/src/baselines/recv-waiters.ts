@@ -1,6 +1,6 @@
 // The recv() calls waiting for data, oldest first: every channel engine keeps one such queue, with the
 // same rules — a waiter withdrawn by its AbortSignal leaves the queue, settling one drops its listener.
-import { abortError } from './errors.js';
+import { abortError } from '@ipc-compare/core';
 
 interface Waiter {
   resolve(chunk: Uint8Array | null): void;
@@ -39,6 +39,15 @@ export class RecvWaiters {
     if (!w) return false;
     this.#detach(w);
     w.resolve(chunk);
+    return true;
+  }
+
+  /** The oldest waiter gets `err` (a per-message failure, e.g. a truncated datagram); false if nobody waits. */
+  rejectOne(err: Error): boolean {
+    const w = this.#list.shift();
+    if (!w) return false;
+    this.#detach(w);
+    w.reject(err);
     return true;
   }
 
