@@ -1,7 +1,9 @@
 #include "errors.h"
 
 #include <uv.h>
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -30,26 +32,77 @@ static Napi::Error CodedError(Napi::Error error, const char* code) {
   return error;
 }
 
-int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  Napi::Env env = info.Env();
-  if (i >= info.Length() || !info[i].IsNumber()) {
-    throw CodedError(Napi::TypeError::New(env, std::string("The \"") + name + "\" argument must be a number"),
-                     "ERR_INVALID_ARG_TYPE");
+// String(v) in JS terms ("NaN", "1.5", "-Infinity"), for messages.
+static std::string JsString(Napi::Env env, napi_value v) {
+  napi_value s;
+  if (napi_coerce_to_string(env, v, &s) != napi_ok) {
+    // A symbol cannot be coerced; leave no exception pending.
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    return "";
   }
-  double v = info[i].As<Napi::Number>().DoubleValue();
-  if (v != static_cast<int32_t>(v)) {
-    throw CodedError(Napi::RangeError::New(env, std::string("The \"") + name + "\" argument must be a 32-bit integer"),
-                     "ERR_OUT_OF_RANGE");
+  return Napi::String(env, s).Utf8Value();
+}
+
+// What Node's ERR_INVALID_ARG_TYPE says it received (lib/internal/errors.js, determineSpecificType).
+static std::string DescribeReceived(Napi::Env env, napi_value raw) {
+  Napi::Value v(env, raw);
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsFunction()) {
+    std::string name = JsString(env, v.As<Napi::Object>().Get("name"));
+    return name.empty() ? "type function" : "function " + name;
   }
-  return static_cast<int32_t>(v);
+  if (v.IsObject()) {
+    Napi::Value ctor = v.As<Napi::Object>().Get("constructor");
+    if (ctor.IsFunction()) {
+      std::string name = JsString(env, ctor.As<Napi::Object>().Get("name"));
+      if (!name.empty()) return "an instance of " + name;
+    }
+    return "type object";
+  }
+  if (v.IsSymbol()) return "type symbol";
+  std::string type = v.IsString() ? "string" : v.IsBoolean() ? "boolean" : v.IsBigInt() ? "bigint" : "number";
+  std::string shown = v.IsString() ? "'" + JsString(env, v) + "'" : JsString(env, v) + (v.IsBigInt() ? "n" : "");
+  if (shown.size() > 28) shown = shown.substr(0, 25) + "...";
+  return "type " + type + " (" + shown + ")";
+}
+
+Napi::Error InvalidArgType(Napi::Env env, const std::string& name, const char* expected, napi_value received) {
+  return CodedError(Napi::TypeError::New(env, "The \"" + name + "\" argument must be of type " + expected +
+                                                  ". Received " + DescribeReceived(env, received)),
+                    "ERR_INVALID_ARG_TYPE");
+}
+
+bool IsInt32In(double v, int32_t min, int32_t max) {
+  // The comparisons are false for NaN, so NaN is never "in range"; no cast happens before them.
+  return v >= static_cast<double>(min) && v <= static_cast<double>(max) && std::trunc(v) == v;
+}
+
+int32_t Int32Of(Napi::Env env, napi_value raw, const std::string& name, int32_t min, int32_t max) {
+  Napi::Value value(env, raw);
+  if (!value.IsNumber()) throw InvalidArgType(env, name, "number", raw);
+  double v = value.As<Napi::Number>().DoubleValue();
+  if (IsInt32In(v, min, max)) return static_cast<int32_t>(v);
+  // Node's validateInt32 texts: "an integer" for NaN, ±Infinity and fractions, else the range.
+  bool integer = std::isfinite(v) && std::trunc(v) == v;
+  std::string range = integer ? ">= " + std::to_string(min) + " && <= " + std::to_string(max) : "an integer";
+  throw CodedError(Napi::RangeError::New(env, "The value of \"" + name + "\" is out of range. It must be " + range +
+                                                  ". Received " + JsString(env, raw)),
+                   "ERR_OUT_OF_RANGE");
+}
+
+int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t min, int32_t max) {
+  return Int32Of(info.Env(), info[i], name, min, max);  // info[i] past the end is `undefined`
+}
+
+int32_t ArgIntOr(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t fallback, int32_t min, int32_t max) {
+  if (i >= info.Length() || info[i].IsUndefined()) return fallback;
+  return Int32Of(info.Env(), info[i], name, min, max);
 }
 
 int32_t ArgFd(const Napi::CallbackInfo& info, size_t i) {
-  int32_t fd = ArgInt(info, i, "fd");
-  if (fd < 0) {
-    throw CodedError(Napi::RangeError::New(info.Env(), "The \"fd\" argument must be >= 0"), "ERR_OUT_OF_RANGE");
-  }
-  return fd;
+  return ArgInt(info, i, "fd", 0, INT32_MAX);
 }
 
 bool BytesOf(napi_env env, napi_value v, uint8_t** data, size_t* length) {
@@ -73,21 +126,14 @@ ByteRange ArgBytes(const Napi::CallbackInfo& info, size_t i, size_t offsetArg, s
     throw CodedError(Napi::TypeError::New(env, "The \"buffer\" argument must be a Uint8Array"),
                      "ERR_INVALID_ARG_TYPE");
   }
+  auto upTo = [](size_t n) { return static_cast<int32_t>(std::min<size_t>(n, INT32_MAX)); };
   size_t offset = 0, length = size;
   if (offsetArg < info.Length() && !info[offsetArg].IsUndefined()) {
-    int32_t o = ArgInt(info, offsetArg, "offset");
-    if (o < 0 || static_cast<size_t>(o) > size) {
-      throw CodedError(Napi::RangeError::New(env, "The \"offset\" argument is out of range"), "ERR_OUT_OF_RANGE");
-    }
-    offset = static_cast<size_t>(o);
+    offset = static_cast<size_t>(ArgInt(info, offsetArg, "offset", 0, upTo(size)));
     length = size - offset;
   }
   if (lengthArg < info.Length() && !info[lengthArg].IsUndefined()) {
-    int32_t l = ArgInt(info, lengthArg, "length");
-    if (l < 0 || static_cast<size_t>(l) > size - offset) {
-      throw CodedError(Napi::RangeError::New(env, "The \"length\" argument is out of range"), "ERR_OUT_OF_RANGE");
-    }
-    length = static_cast<size_t>(l);
+    length = static_cast<size_t>(ArgInt(info, lengthArg, "length", 0, upTo(size - offset)));
   }
   return ByteRange{data + offset, length};
 }

@@ -130,14 +130,7 @@ std::vector<struct iovec> ArgIovecs(const Napi::CallbackInfo& info, size_t i, si
 }
 
 size_t ArgSkip(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || info[i].IsUndefined()) return 0;
-  int32_t skip = ArgInt(info, i, "skip");
-  if (skip < 0) {
-    Napi::RangeError e = Napi::RangeError::New(info.Env(), "The \"skip\" argument must be >= 0");
-    e.Value().Set("code", "ERR_OUT_OF_RANGE");
-    throw e;
-  }
-  return static_cast<size_t>(skip);
+  return static_cast<size_t>(ArgIntOr(info, i, "skip", 0, 0, INT32_MAX));
 }
 
 // writev(fd, buffers[], skip?) -> bytes written, or -1 if it would block. `skip` bytes of the first
@@ -193,7 +186,7 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 Napi::Value Fcntl(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   int cmd = ArgInt(info, 1, "cmd");
-  int arg = info.Length() > 2 ? ArgInt(info, 2, "arg") : 0;
+  int arg = ArgIntOr(info, 2, "arg", 0);
   int r = fcntl(fd, cmd, arg);
   if (r < 0) ThrowErrno(info.Env(), "fcntl");
   return Napi::Number::New(info.Env(), r);
@@ -234,8 +227,8 @@ Napi::Value Fstat(const Napi::CallbackInfo& info) {
 // blocking path only; the event loop uses Poller.
 Napi::Value PollOne(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  short events = static_cast<short>(ArgInt(info, 1, "events"));
-  int timeout = ArgInt(info, 2, "timeoutMs");
+  short events = static_cast<short>(ArgInt(info, 1, "events", SHRT_MIN, SHRT_MAX));
+  int timeout = ArgInt(info, 2, "timeoutMs", -1, INT32_MAX);
   struct pollfd p = {fd, events, 0};
   int r;
   do r = poll(&p, 1, timeout); while (r < 0 && errno == EINTR);

@@ -30,7 +30,7 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
     throw e;
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  int mode = info.Length() > 1 ? ArgInt(info, 1, "mode") : 0600;
+  int mode = ArgIntOr(info, 1, "mode", 0600, 0, 07777);
   if (mkfifo(path.c_str(), static_cast<mode_t>(mode)) < 0) ThrowErrno(env, "mkfifo", path.c_str());
   return env.Undefined();
 }

@@ -77,12 +77,15 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::st
   Napi::Value a = o.Get("address");
   Napi::Value port = o.Get("port");
   if (!a.IsString() || !port.IsNumber()) ThrowType(env, "address.address must be a string and address.port a number");
-  int p = port.As<Napi::Number>().Int32Value();
-  if (p < 0 || p > 65535) {
-    Napi::RangeError e = Napi::RangeError::New(env, "port must be in 0..65535");
+  double pv = port.As<Napi::Number>().DoubleValue();
+  if (!IsInt32In(pv, 0, 65535)) {
+    // node:net's own error for a bad port (validatePort).
+    Napi::RangeError e = Napi::RangeError::New(env, "Port should be >= 0 and < 65536. Received type number (" +
+                                                        port.ToString().Utf8Value() + ").");
     e.Value().Set("code", "ERR_SOCKET_BAD_PORT");
     throw e;
   }
+  int p = static_cast<int>(pv);
   std::string addr = a.As<Napi::String>().Utf8Value();
   if (family == "inet") {
     auto* sin = reinterpret_cast<sockaddr_in*>(ss);
@@ -149,7 +152,7 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
 
 Napi::Value Listen(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  int backlog = info.Length() > 1 ? ArgInt(info, 1, "backlog") : SOMAXCONN;
+  int backlog = ArgIntOr(info, 1, "backlog", SOMAXCONN);
   if (listen(fd, backlog) < 0) ThrowErrno(info.Env(), "listen");
   return info.Env().Undefined();
 }
@@ -232,7 +235,7 @@ void WaitSocket(Napi::Env env, int fd, short events) {
 }
 
 int FlagsArg(const Napi::CallbackInfo& info, size_t i) {
-  return i < info.Length() && !info[i].IsUndefined() ? ArgInt(info, i, "flags") : 0;
+  return ArgIntOr(info, i, "flags", 0);
 }
 
 // send(fd, buffer, flags?) -> bytes sent, or -1 if it would block. One datagram on datagram sockets
@@ -370,9 +373,7 @@ Napi::Value SendFds(const Napi::CallbackInfo& info) {
   }
   std::vector<int> fds(count);
   for (uint32_t i = 0; i < count; i++) {
-    Napi::Value v = list.Get(i);
-    if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 0) ThrowType(env, "fds must be non-negative integers");
-    fds[i] = v.As<Napi::Number>().Int32Value();
+    fds[i] = Int32Of(env, list.Get(i), "fds[" + std::to_string(i) + "]", 0, INT32_MAX);
   }
   int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
   struct iovec iov = {r.data, r.length};
@@ -409,12 +410,7 @@ Received RecvWithFds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
-  int maxFds = ArgInt(info, 2, "maxFds");
-  if (maxFds < 0 || maxFds > kMaxFdsPerMessage) {
-    Napi::RangeError e = Napi::RangeError::New(env, "maxFds must be in 0.." + std::to_string(kMaxFdsPerMessage));
-    e.Value().Set("code", "ERR_OUT_OF_RANGE");
-    throw e;
-  }
+  int maxFds = ArgInt(info, 2, "maxFds", 0, kMaxFdsPerMessage);
   int flags = FlagsArg(info, 3) | MSG_CMSG_CLOEXEC;
   struct iovec iov = {r.data, r.length};
   struct msghdr msg = {};
