@@ -10,9 +10,15 @@
 namespace ipc {
 
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const char* path) {
-  // libuv's error codes are -errno on Unix; uv_err_name gives "EAGAIN", uv_strerror the text Node uses.
-  const char* code = uv_err_name(-err);
-  std::string message = std::string(code) + ": " + uv_strerror(-err) + ", " + syscall;
+  // libuv's error codes are -errno on Unix; uv_err_name_r gives "EAGAIN", uv_strerror_r the text Node
+  // uses. The reentrant forms write into our buffers: uv_err_name/uv_strerror malloc (and never free)
+  // a string for every errno they do not know. For those both say "Unknown system error -N", which is
+  // also what util.getSystemErrorName(-N) returns.
+  char code[64];
+  char text[128];
+  uv_err_name_r(-err, code, sizeof code);
+  uv_strerror_r(-err, text, sizeof text);
+  std::string message = std::string(code) + ": " + text + ", " + syscall;
   if (path != nullptr) message += std::string(" '") + path + "'";
   Napi::Error error = Napi::Error::New(env, message);
   Napi::Object obj = error.Value();
@@ -141,7 +147,7 @@ ByteRange ArgBytes(const Napi::CallbackInfo& info, size_t i, size_t offsetArg, s
 // errnoError(errno, syscall, path?) -> Error: the same Error for failures detected outside the addon's
 // own calls (e.g. a negative status delivered by the event loop), so there is only one error shape.
 static Napi::Value ErrnoErrorJs(const Napi::CallbackInfo& info) {
-  int err = ArgInt(info, 0, "errno");
+  int err = ArgInt(info, 0, "errno", -INT32_MAX, INT32_MAX);  // INT32_MIN has no positive counterpart
   if (err < 0) err = -err;
   std::string syscall = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "unknown";
   if (info.Length() > 2 && info[2].IsString()) {
@@ -154,8 +160,10 @@ static Napi::Value ErrnoErrorJs(const Napi::CallbackInfo& info) {
 // strerror(errno): the C library's text ("Connection refused"), for programs whose output must match
 // their C originals byte for byte (Node's texts are libuv's, in lower case).
 static Napi::Value StrError(const Napi::CallbackInfo& info) {
-  int err = ArgInt(info, 0, "errno");
-  return Napi::String::New(info.Env(), strerror(err < 0 ? -err : err));
+  int err = ArgInt(info, 0, "errno", -INT32_MAX, INT32_MAX);
+  char text[256];
+  // The GNU strerror_r: returns the text, which may or may not be in `text`.
+  return Napi::String::New(info.Env(), strerror_r(err < 0 ? -err : err, text, sizeof text));
 }
 
 void InitErrors(Napi::Env env, Napi::Object exports) {
