@@ -17,6 +17,7 @@
 
 #include "errors.h"
 #include "exports.h"
+#include "io.h"
 
 namespace ipc {
 namespace {
@@ -83,7 +84,7 @@ class FifoOpener : public Napi::ObjectWrap<FifoOpener> {
  private:
   void Run() {
     int fd;
-    do fd = open(procPath_.c_str(), flags_ | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+    fd = RetryEintr([&] { return open(procPath_.c_str(), flags_ | O_CLOEXEC); });
     int err = fd < 0 ? errno : 0;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -17,6 +17,7 @@
 
 #include "errors.h"
 #include "exports.h"
+#include "io.h"
 
 namespace ipc {
 namespace {
@@ -161,10 +162,9 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
 Napi::Value Accept(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   int flags = SOCK_CLOEXEC | (info.Length() > 1 && info[1].ToBoolean() ? SOCK_NONBLOCK : 0);
-  int c;
-  do c = accept4(fd, nullptr, nullptr, flags); while (c < 0 && errno == EINTR);
+  int c = RetryEintr([&] { return accept4(fd, nullptr, nullptr, flags); });
   if (c < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "accept");
   }
   return Napi::Number::New(info.Env(), c);
@@ -177,8 +177,7 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   sockaddr_storage ss;
   std::string path;
   socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &path, "connect");
-  int r;
-  do r = connect(fd, reinterpret_cast<sockaddr*>(&ss), len); while (r < 0 && errno == EINTR);
+  int r = RetryEintr([&] { return connect(fd, reinterpret_cast<sockaddr*>(&ss), len); });
   if (r < 0) {
     if (errno == EINPROGRESS) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "connect", path.empty() ? nullptr : path.c_str());
@@ -226,14 +225,6 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Waits for `events` on fd (the blocking path on a socket that may be non-blocking).
-void WaitSocket(Napi::Env env, int fd, short events) {
-  struct pollfd p = {fd, events, 0};
-  while (poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) ThrowErrno(env, "poll");
-  }
-}
-
 int FlagsArg(const Napi::CallbackInfo& info, size_t i) {
   return ArgIntOr(info, i, "flags", 0);
 }
@@ -244,10 +235,9 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2) | MSG_NOSIGNAL;
-  ssize_t n;
-  do n = send(fd, r.data, r.length, flags); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return send(fd, r.data, r.length, flags); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "send");
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -258,13 +248,9 @@ Napi::Value SendBlocking(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2) | MSG_NOSIGNAL;
-  for (;;) {
-    ssize_t n = send(fd, r.data, r.length, flags);
-    if (n >= 0) return Napi::Number::New(info.Env(), static_cast<double>(n));
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "send");
-    WaitSocket(info.Env(), fd, POLLOUT);
-  }
+  ssize_t n = UntilReady(info.Env(), fd, POLLOUT, [&] { return send(fd, r.data, r.length, flags); });
+  if (n < 0) ThrowErrno(info.Env(), "send");
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
 // sendto(fd, buffer, address, flags?) -> bytes sent, or -1 if it would block.
@@ -275,10 +261,9 @@ Napi::Value SendTo(const Napi::CallbackInfo& info) {
   std::string path;
   socklen_t len = ToSockaddr(info.Env(), info[2], &ss, &path, "sendto");
   int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
-  ssize_t n;
-  do n = sendto(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), len); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return sendto(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), len); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "sendto", path.empty() ? nullptr : path.c_str());
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -290,10 +275,9 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2);
-  ssize_t n;
-  do n = recv(fd, r.data, r.length, flags); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return recv(fd, r.data, r.length, flags); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "recv");
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -304,13 +288,9 @@ Napi::Value RecvBlocking(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2);
-  for (;;) {
-    ssize_t n = recv(fd, r.data, r.length, flags);
-    if (n >= 0) return Napi::Number::New(info.Env(), static_cast<double>(n));
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "recv");
-    WaitSocket(info.Env(), fd, POLLIN);
-  }
+  ssize_t n = UntilReady(info.Env(), fd, POLLIN, [&] { return recv(fd, r.data, r.length, flags); });
+  if (n < 0) ThrowErrno(info.Env(), "recv");
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
 // recvfrom(fd, buffer, flags?) -> [bytes, address] or -1 if it would block.
@@ -321,10 +301,9 @@ Napi::Value RecvFrom(const Napi::CallbackInfo& info) {
   int flags = FlagsArg(info, 2);
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  ssize_t n;
-  do n = recvfrom(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), &len); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return recvfrom(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), &len); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    if (WouldBlock(errno)) return Napi::Number::New(env, -1);
     ThrowErrno(env, "recvfrom");
   }
   Napi::Array out = Napi::Array::New(env, 2);
@@ -390,10 +369,9 @@ Napi::Value SendFds(const Napi::CallbackInfo& info) {
     c->cmsg_len = CMSG_LEN(sizeof(int) * count);
     memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * count);
   }
-  ssize_t n;
-  do n = sendmsg(fd, &msg, flags); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return sendmsg(fd, &msg, flags); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    if (WouldBlock(errno)) return Napi::Number::New(env, -1);
     ThrowErrno(env, "sendmsg");
   }
   return Napi::Number::New(env, static_cast<double>(n));
@@ -422,9 +400,9 @@ Received RecvWithFds(const Napi::CallbackInfo& info) {
     msg.msg_controllen = CMSG_SPACE(sizeof(int) * maxFds);
   }
   Received out{0, {}, 0};
-  do out.n = recvmsg(fd, &msg, flags); while (out.n < 0 && errno == EINTR);
+  out.n = RetryEintr([&] { return recvmsg(fd, &msg, flags); });
   if (out.n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return out;
+    if (WouldBlock(errno)) return out;
     ThrowErrno(env, "recvmsg");
   }
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
