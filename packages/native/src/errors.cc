@@ -9,7 +9,18 @@
 
 namespace ipc {
 
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const char* path) {
+// How a path appears in a message: an abstract unix name's NULs as '@' (ss(8), /proc/net/unix).
+static std::string Shown(const std::string& path) {
+  std::string out = path;
+  if (!out.empty() && out[0] == '\0') {
+    for (char& c : out) {
+      if (c == '\0') c = '@';
+    }
+  }
+  return out;
+}
+
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const ErrorTarget& target) {
   // libuv's error codes are -errno on Unix; uv_err_name_r gives "EAGAIN", uv_strerror_r the text Node
   // uses. The reentrant forms write into our buffers: uv_err_name/uv_strerror malloc (and never free)
   // a string for every errno they do not know. For those both say "Unknown system error -N", which is
@@ -19,18 +30,35 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const char* 
   uv_err_name_r(-err, code, sizeof code);
   uv_strerror_r(-err, text, sizeof text);
   std::string message = std::string(code) + ": " + text + ", " + syscall;
-  if (path != nullptr) message += std::string(" '") + path + "'";
+  if (target.kind == ErrorTarget::Kind::kPath) {
+    message += " '" + Shown(target.path) + "'";
+  } else if (target.kind == ErrorTarget::Kind::kInet) {
+    // node:net (exceptionWithHostPort): "address:port", or only the address when the port is 0.
+    message += " " + target.address + (target.port > 0 ? ":" + std::to_string(target.port) : "");
+  }
   Napi::Error error = Napi::Error::New(env, message);
   Napi::Object obj = error.Value();
   obj.Set("errno", Napi::Number::New(env, -err));
   obj.Set("code", Napi::String::New(env, code));
   obj.Set("syscall", Napi::String::New(env, syscall));
-  if (path != nullptr) obj.Set("path", Napi::String::New(env, path));
+  if (target.kind == ErrorTarget::Kind::kPath) obj.Set("path", Napi::String::New(env, target.path));
+  if (target.kind == ErrorTarget::Kind::kInet) {
+    obj.Set("address", Napi::String::New(env, target.address));
+    if (target.port > 0) obj.Set("port", Napi::Number::New(env, target.port));
+  }
   return error;
+}
+
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const char* path) {
+  return ErrnoError(env, err, syscall, path == nullptr ? ErrorTarget::None() : ErrorTarget::Path(path));
 }
 
 void ThrowErrno(Napi::Env env, const char* syscall, const char* path) {
   throw ErrnoError(env, errno, syscall, path);
+}
+
+void ThrowErrno(Napi::Env env, const char* syscall, const ErrorTarget& target) {
+  throw ErrnoError(env, errno, syscall, target);
 }
 
 static Napi::Error CodedError(Napi::Error error, const char* code) {
@@ -144,17 +172,37 @@ ByteRange ArgBytes(const Napi::CallbackInfo& info, size_t i, size_t offsetArg, s
   return ByteRange{data + offset, length};
 }
 
-// errnoError(errno, syscall, path?) -> Error: the same Error for failures detected outside the addon's
-// own calls (e.g. a negative status delivered by the event loop), so there is only one error shape.
+// The target argument of errnoError: a path string, { path } (a unix address), { address, port? }
+// (an inet address), or nothing. `family` is not needed ('unspec' has neither: no target).
+static ErrorTarget TargetArg(Napi::Env env, Napi::Value v) {
+  if (v.IsUndefined() || v.IsNull()) return ErrorTarget::None();
+  if (v.IsString()) return ErrorTarget::Path(v.As<Napi::String>().Utf8Value());
+  if (v.IsObject()) {
+    Napi::Object o = v.As<Napi::Object>();
+    Napi::Value path = o.Get("path");
+    if (path.IsString()) return ErrorTarget::Path(path.As<Napi::String>().Utf8Value());
+    Napi::Value address = o.Get("address");
+    if (address.IsString()) {
+      Napi::Value port = o.Get("port");
+      int p = port.IsUndefined() ? 0 : Int32Of(env, port, "target.port", 0, 65535);
+      return ErrorTarget::Inet(address.As<Napi::String>().Utf8Value(), p);
+    }
+    if (!path.IsUndefined() || !address.IsUndefined()) {
+      throw InvalidArgType(env, "target", "string or an address object", v);
+    }
+    return ErrorTarget::None();
+  }
+  throw InvalidArgType(env, "target", "string or an address object", v);
+}
+
+// errnoError(errno, syscall, target?) -> Error: the same Error for failures detected outside the
+// addon's own calls (a negative status from the event loop, a non-blocking connect's SO_ERROR), so
+// there is only one error shape. target: a path, or a SockAddr-like { path } / { address, port }.
 static Napi::Value ErrnoErrorJs(const Napi::CallbackInfo& info) {
   int err = ArgInt(info, 0, "errno", -INT32_MAX, INT32_MAX);  // INT32_MIN has no positive counterpart
   if (err < 0) err = -err;
-  std::string syscall = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "unknown";
-  if (info.Length() > 2 && info[2].IsString()) {
-    std::string path = info[2].As<Napi::String>().Utf8Value();
-    return ErrnoError(info.Env(), err, syscall.c_str(), path.c_str()).Value();
-  }
-  return ErrnoError(info.Env(), err, syscall.c_str()).Value();
+  std::string syscall = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "unknown";
+  return ErrnoError(info.Env(), err, syscall.c_str(), TargetArg(info.Env(), info[2])).Value();
 }
 
 // strerror(errno): the C library's text ("Connection refused"), for programs whose output must match

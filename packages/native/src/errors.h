@@ -5,14 +5,35 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace ipc {
 
+// What a failed call was aimed at, named in the Error the way Node names it:
+//  - a file or unix socket: property `path`, message "..., connect '/tmp/s'". An abstract unix name
+//    ("\0name") shows as '@name' in the message, as ss(8) and /proc/net/unix show it; `path` keeps
+//    the real name.
+//  - an inet socket address: properties `address` and `port` (port only when > 0), message
+//    "..., connect 127.0.0.1:9", as node:net's errors.
+struct ErrorTarget {
+  enum class Kind { kNone, kPath, kInet };
+  Kind kind = Kind::kNone;
+  std::string path;
+  std::string address;
+  int port = 0;
+
+  static ErrorTarget None() { return ErrorTarget{}; }
+  static ErrorTarget Path(std::string p) { return ErrorTarget{Kind::kPath, std::move(p), {}, 0}; }
+  static ErrorTarget Inet(std::string a, int port) { return ErrorTarget{Kind::kInet, {}, std::move(a), port}; }
+};
+
 // Builds the Error (does not throw it). `err` is a positive errno value.
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const ErrorTarget& target);
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const char* path = nullptr);
 
 // Throws ErrnoError(errno at the time of the call).
 [[noreturn]] void ThrowErrno(Napi::Env env, const char* syscall, const char* path = nullptr);
+[[noreturn]] void ThrowErrno(Napi::Env env, const char* syscall, const ErrorTarget& target);
 
 // Argument checks: throw a TypeError/RangeError with code ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE.
 //

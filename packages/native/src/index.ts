@@ -133,11 +133,19 @@ export interface ErrnoException extends Error {
   /** Negative errno, as in Node (e.g. -9 for EBADF). */
   errno: number;
   syscall: string;
+  /** A file or unix socket (an abstract name keeps its "\0"; the message shows it as '@name'). */
   path?: string;
+  /** An inet socket address the call was aimed at, as in node:net's errors. */
+  address?: string;
+  /** Its port (only when > 0, as in node:net). */
+  port?: number;
 }
 
+/** What errnoError names in the Error: a path, or a socket address (a SockAddr will do). */
+export type ErrorTarget = string | SockAddr | { path: string } | { address: string; port?: number };
+
 interface Addon {
-  errnoError(errno: number, syscall: string, path?: string): ErrnoException;
+  errnoError(errno: number, syscall: string, target?: ErrorTarget): ErrnoException;
   strerror(errno: number): string;
   read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
   readBlocking(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
@@ -186,7 +194,11 @@ const addon = createRequire(import.meta.url)('../build/Release/ipc_native.node')
 
 // ---- errors.cc -------------------------------------------------------------------------------------
 
-/** Builds (does not throw) the Node-style Error for `errno` (positive or negative). */
+/**
+ * Builds (does not throw) the Node-style Error for `errno` (positive or negative). `target` is a path
+ * or a socket address: `errnoError(err, 'connect', addr)` after a non-blocking connect failed (SO_ERROR)
+ * gives the same Error as a connect that failed at once.
+ */
 export const errnoError: Addon['errnoError'] = addon.errnoError;
 /** The C library's strerror() text (e.g. "Connection refused"), for output that must match C's. */
 export const strerror: Addon['strerror'] = addon.strerror;

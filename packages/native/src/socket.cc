@@ -44,8 +44,9 @@ int Type(Napi::Env env, const std::string& s) {
 
 // A JS address { family: 'inet'|'inet6', address, port } or { family: 'unix', path } as a sockaddr.
 // A unix path starting with "\0" is a Linux abstract name. Too long a path is ENAMETOOLONG, before
-// any syscall (the kernel would otherwise silently truncate in some APIs).
-socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::string* pathOut, const char* syscall) {
+// any syscall (the kernel would otherwise silently truncate in some APIs). `target` names the address
+// in the Error if the syscall fails (path, or address and port).
+socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, ErrorTarget* target, const char* syscall) {
   if (!v.IsObject()) ThrowType(env, "address must be an object");
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value fam = o.Get("family");
@@ -65,14 +66,14 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::st
     bool abstract = !path.empty() && path[0] == '\0';
     // A path needs its terminating NUL inside sun_path; an abstract name does not.
     size_t max = abstract ? sizeof sun->sun_path : sizeof sun->sun_path - 1;
+    *target = ErrorTarget::Path(path);
     if (path.empty() || path.size() > max) {
-      Napi::Error e = ErrnoError(env, path.empty() ? EINVAL : ENAMETOOLONG, syscall, path.c_str());
+      Napi::Error e = ErrnoError(env, path.empty() ? EINVAL : ENAMETOOLONG, syscall, *target);
       e.Value().Set("maxLength", static_cast<double>(max));
       throw e;
     }
     sun->sun_family = AF_UNIX;
     memcpy(sun->sun_path, path.data(), path.size());
-    *pathOut = path;
     return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
   }
   Napi::Value a = o.Get("address");
@@ -88,6 +89,7 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::st
   }
   int p = static_cast<int>(pv);
   std::string addr = a.As<Napi::String>().Utf8Value();
+  *target = ErrorTarget::Inet(addr, p);
   if (family == "inet") {
     auto* sin = reinterpret_cast<sockaddr_in*>(ss);
     sin->sin_family = AF_INET;
@@ -145,9 +147,9 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
 Napi::Value Bind(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   sockaddr_storage ss;
-  std::string path;
-  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &path, "bind");
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) ThrowErrno(info.Env(), "bind", path.empty() ? nullptr : path.c_str());
+  ErrorTarget target;
+  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &target, "bind");
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) ThrowErrno(info.Env(), "bind", target);
   return info.Env().Undefined();
 }
 
@@ -175,12 +177,12 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   sockaddr_storage ss;
-  std::string path;
-  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &path, "connect");
+  ErrorTarget target;
+  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &target, "connect");
   int r = RetryEintr([&] { return connect(fd, reinterpret_cast<sockaddr*>(&ss), len); });
   if (r < 0) {
     if (errno == EINPROGRESS) return Napi::Number::New(info.Env(), -1);
-    ThrowErrno(info.Env(), "connect", path.empty() ? nullptr : path.c_str());
+    ThrowErrno(info.Env(), "connect", target);
   }
   return Napi::Number::New(info.Env(), 0);
 }
@@ -258,13 +260,13 @@ Napi::Value SendTo(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   sockaddr_storage ss;
-  std::string path;
-  socklen_t len = ToSockaddr(info.Env(), info[2], &ss, &path, "sendto");
+  ErrorTarget target;
+  socklen_t len = ToSockaddr(info.Env(), info[2], &ss, &target, "sendto");
   int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
   ssize_t n = RetryEintr([&] { return sendto(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), len); });
   if (n < 0) {
     if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
-    ThrowErrno(info.Env(), "sendto", path.empty() ? nullptr : path.c_str());
+    ThrowErrno(info.Env(), "sendto", target);
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
