@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -42,11 +43,40 @@ int Type(Napi::Env env, const std::string& s) {
   ThrowType(env, "type must be 'stream', 'dgram' or 'seqpacket'");
 }
 
+// A socket address from JS, ready for bind/connect/sendto.
+//
+// Abstract unix names ("\0name") come in two lengths, and to the kernel they are two different names:
+// Node 20's libuv binds and connects them padded with NULs to the whole sun_path (addrlen =
+// sizeof(sockaddr_un); /proc/net/unix shows "@name@@@…"), while C programs and Python pass the exact
+// length. The addon binds padded, like Node, so node:net and the addon meet; connect/sendto try the
+// padded form first and, on ECONNREFUSED, the exact one (`exactLen`), so exact-length peers are still
+// reachable. Names read back from the kernel are reported without the padding (FromSockaddr).
+struct SockAddrArg {
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  socklen_t exactLen = 0;  // abstract names only: the length without the padding; else 0
+  ErrorTarget target;      // names the address in the Error if the syscall fails
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&ss); }
+};
+
+// Runs `call(addr, len)` with the padded form of an abstract name, then, if that was refused, with
+// the exact-length form; for any other address, once. EINTR is retried.
+template <typename Call>
+auto WithAbstractFallback(const SockAddrArg& a, Call&& call) -> decltype(call(a.sa(), a.len)) {
+  auto r = RetryEintr([&] { return call(a.sa(), a.len); });
+  if (r < 0 && errno == ECONNREFUSED && a.exactLen != 0 && a.exactLen != a.len) {
+    r = RetryEintr([&] { return call(a.sa(), a.exactLen); });
+  }
+  return r;
+}
+
 // A JS address { family: 'inet'|'inet6', address, port } or { family: 'unix', path } as a sockaddr.
 // A unix path starting with "\0" is a Linux abstract name. Too long a path is ENAMETOOLONG, before
-// any syscall (the kernel would otherwise silently truncate in some APIs). `target` names the address
-// in the Error if the syscall fails (path, or address and port).
-socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, ErrorTarget* target, const char* syscall) {
+// any syscall (the kernel would otherwise silently truncate in some APIs).
+SockAddrArg ToSockaddr(Napi::Env env, Napi::Value v, const char* syscall) {
+  SockAddrArg out;
+  sockaddr_storage* ss = &out.ss;
+  ErrorTarget* target = &out.target;
   if (!v.IsObject()) ThrowType(env, "address must be an object");
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value fam = o.Get("family");
@@ -56,7 +86,8 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, ErrorTa
   if (family == "unspec") {
     // connect() to AF_UNSPEC dissolves a datagram socket's association with its peer.
     ss->ss_family = AF_UNSPEC;
-    return sizeof(sa_family_t);
+    out.len = sizeof(sa_family_t);
+    return out;
   }
   if (family == "unix") {
     Napi::Value p = o.Get("path");
@@ -73,8 +104,14 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, ErrorTa
       throw e;
     }
     sun->sun_family = AF_UNIX;
-    memcpy(sun->sun_path, path.data(), path.size());
-    return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
+    memcpy(sun->sun_path, path.data(), path.size());  // the rest of sun_path is NULs (memset above)
+    if (abstract) {
+      out.len = static_cast<socklen_t>(sizeof(sockaddr_un));
+      out.exactLen = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    } else {
+      out.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+    }
+    return out;
   }
   Napi::Value a = o.Get("address");
   Napi::Value port = o.Get("port");
@@ -95,14 +132,16 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, ErrorTa
     sin->sin_family = AF_INET;
     sin->sin_port = htons(static_cast<uint16_t>(p));
     if (inet_pton(AF_INET, addr.c_str(), &sin->sin_addr) != 1) ThrowType(env, "invalid IPv4 address: " + addr);
-    return sizeof *sin;
+    out.len = sizeof *sin;
+    return out;
   }
   if (family == "inet6") {
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons(static_cast<uint16_t>(p));
     if (inet_pton(AF_INET6, addr.c_str(), &sin6->sin6_addr) != 1) ThrowType(env, "invalid IPv6 address: " + addr);
-    return sizeof *sin6;
+    out.len = sizeof *sin6;
+    return out;
   }
   ThrowType(env, "address.family must be 'inet', 'inet6' or 'unix'");
 }
@@ -123,7 +162,12 @@ Napi::Value FromSockaddr(Napi::Env env, const sockaddr_storage& ss, socklen_t le
   } else if (ss.ss_family == AF_UNIX) {
     auto* sun = reinterpret_cast<const sockaddr_un*>(&ss);
     size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
-    if (n > 0 && sun->sun_path[0] != '\0') n = strnlen(sun->sun_path, n);  // path: up to its NUL
+    n = std::min(n, sizeof sun->sun_path);
+    if (n > 0 && sun->sun_path[0] != '\0') {
+      n = strnlen(sun->sun_path, n);  // a path: up to its NUL
+    } else {
+      while (n > 1 && sun->sun_path[n - 1] == '\0') n--;  // an abstract name: without Node's padding
+    }
     o.Set("family", "unix");
     o.Set("path", Napi::String::New(env, sun->sun_path, n));  // abstract names keep their leading "\0"
   } else {
@@ -146,10 +190,8 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
 
 Napi::Value Bind(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  sockaddr_storage ss;
-  ErrorTarget target;
-  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &target, "bind");
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) ThrowErrno(info.Env(), "bind", target);
+  SockAddrArg a = ToSockaddr(info.Env(), info[1], "bind");
+  if (bind(fd, a.sa(), a.len) < 0) ThrowErrno(info.Env(), "bind", a.target);
   return info.Env().Undefined();
 }
 
@@ -176,13 +218,11 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
 // writability, then read SO_ERROR).
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  sockaddr_storage ss;
-  ErrorTarget target;
-  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &target, "connect");
-  int r = RetryEintr([&] { return connect(fd, reinterpret_cast<sockaddr*>(&ss), len); });
+  SockAddrArg a = ToSockaddr(info.Env(), info[1], "connect");
+  int r = WithAbstractFallback(a, [&](const sockaddr* sa, socklen_t len) { return connect(fd, sa, len); });
   if (r < 0) {
     if (errno == EINPROGRESS) return Napi::Number::New(info.Env(), -1);
-    ThrowErrno(info.Env(), "connect", target);
+    ThrowErrno(info.Env(), "connect", a.target);
   }
   return Napi::Number::New(info.Env(), 0);
 }
@@ -259,14 +299,12 @@ Napi::Value SendBlocking(const Napi::CallbackInfo& info) {
 Napi::Value SendTo(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
-  sockaddr_storage ss;
-  ErrorTarget target;
-  socklen_t len = ToSockaddr(info.Env(), info[2], &ss, &target, "sendto");
+  SockAddrArg a = ToSockaddr(info.Env(), info[2], "sendto");
   int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
-  ssize_t n = RetryEintr([&] { return sendto(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), len); });
+  ssize_t n = WithAbstractFallback(a, [&](const sockaddr* sa, socklen_t len) { return sendto(fd, r.data, r.length, flags, sa, len); });
   if (n < 0) {
     if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
-    ThrowErrno(info.Env(), "sendto", target);
+    ThrowErrno(info.Env(), "sendto", a.target);
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
