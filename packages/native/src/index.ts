@@ -96,6 +96,8 @@ export interface NativeConstants {
   SO_RCVBUF: number;
   SO_ERROR: number;
   SO_TYPE: number;
+  /** Set it (setsockopt 1) on a receiving AF_UNIX socket to get each sender's credentials (recvfromCred). */
+  SO_PASSCRED: number;
   IPPROTO_TCP: number;
   TCP_NODELAY: number;
   SHUT_RD: number;
@@ -187,6 +189,7 @@ interface Addon {
   recvFds(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): -1 | ReceivedWithFds;
   recvmsgFast(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): number | ReceivedWithFds;
   peerCred(fd: number): PeerCred;
+  recvfromCred(fd: number, buffer: Uint8Array, flags?: number): -1 | [number, SockAddr | null, PeerCred | null];
   constants: NativeConstants;
 }
 
@@ -283,6 +286,12 @@ export const recvFds: Addon['recvFds'] = addon.recvFds;
 export const recvmsgFast: Addon['recvmsgFast'] = addon.recvmsgFast;
 /** SO_PEERCRED of a connected AF_UNIX socket. */
 export const peerCred: Addon['peerCred'] = addon.peerCred;
+/**
+ * recvmsg(2) → [bytes, sender address | null, sender's { pid, uid, gid } | null], or -1 if it would
+ * block. The credentials (SCM_CREDENTIALS, checked by the kernel) come only when the socket has
+ * SO_PASSCRED set: the per-datagram sameUidOnly check for AF_UNIX SOCK_DGRAM.
+ */
+export const recvfromCred: Addon['recvfromCred'] = addon.recvfromCred;
 
 // ---- small typed helpers over fcntl ----------------------------------------------------------------
 

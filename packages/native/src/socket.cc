@@ -498,6 +498,59 @@ Napi::Value PeerCred(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// recvfromCred(fd, buffer, flags?) -> -1 if it would block, else [bytes, address | null,
+// { pid, uid, gid } | null]: recvmsg(2) with the sender's SCM_CREDENTIALS, which the kernel attaches
+// (and vouches for) when the receiving socket has SO_PASSCRED set; null when it has not. For AF_UNIX
+// datagrams, which have no SO_PEERCRED: a sameUidOnly check per datagram. Fds sent along (SCM_RIGHTS)
+// are not wanted here and are closed (the caller would never learn their numbers).
+Napi::Value RecvFromCred(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int flags = FlagsArg(info, 2) | MSG_CMSG_CLOEXEC;
+  sockaddr_storage ss;
+  struct iovec iov = {r.data, r.length};
+  struct msghdr msg = {};
+  msg.msg_name = &ss;
+  msg.msg_namelen = sizeof ss;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  // Room for the credentials and, should a sender add fds, a few of them (so they can be closed).
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = RetryEintr([&] { return recvmsg(fd, &msg, flags); });
+  if (n < 0) {
+    if (WouldBlock(errno)) return Napi::Number::New(env, -1);
+    ThrowErrno(env, "recvmsg");
+  }
+  Napi::Value cred = env.Null();
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+      struct ucred u;
+      memcpy(&u, CMSG_DATA(c), sizeof u);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("pid", static_cast<double>(u.pid));
+      o.Set("uid", static_cast<double>(u.uid));
+      o.Set("gid", static_cast<double>(u.gid));
+      cred = o;
+    } else if (c->cmsg_type == SCM_RIGHTS) {
+      size_t m = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t k = 0; k < m; k++) {
+        int got;
+        memcpy(&got, CMSG_DATA(c) + k * sizeof(int), sizeof got);
+        close(got);
+      }
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(n)));
+  out.Set(1u, msg.msg_namelen > 0 ? FromSockaddr(env, ss, msg.msg_namelen) : env.Null());
+  out.Set(2u, cred);
+  return out;
+}
+
 }  // namespace
 
 void InitSocket(Napi::Env env, Napi::Object exports) {
@@ -522,6 +575,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFds", Napi::Function::New(env, RecvFds, "recvFds"));
   exports.Set("recvmsgFast", Napi::Function::New(env, RecvmsgFast, "recvmsgFast"));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
+  exports.Set("recvfromCred", Napi::Function::New(env, RecvFromCred, "recvfromCred"));
   Napi::Object c = exports.Get("constants").As<Napi::Object>();
   c.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));
   c.Set("SO_REUSEADDR", static_cast<int>(SO_REUSEADDR));
@@ -529,6 +583,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   c.Set("SO_RCVBUF", static_cast<int>(SO_RCVBUF));
   c.Set("SO_ERROR", static_cast<int>(SO_ERROR));
   c.Set("SO_TYPE", static_cast<int>(SO_TYPE));
+  c.Set("SO_PASSCRED", static_cast<int>(SO_PASSCRED));
   c.Set("IPPROTO_TCP", static_cast<int>(IPPROTO_TCP));
   c.Set("TCP_NODELAY", static_cast<int>(TCP_NODELAY));
   c.Set("SHUT_RD", static_cast<int>(SHUT_RD));
