@@ -77,18 +77,10 @@ class FifoEnds {
     this.ready.catch(() => {});
   }
 
-  /** The blocking path: wait here, on this thread, for both opens. */
+  /** The blocking path, once connected. (The addon has no blocking wait for the opens any more.) */
   waitSync(): FdStreamChannel {
     if (this.#channel) return this.#channel;
-    const r = this.#read.waitSync();
-    let w: number;
-    try {
-      w = this.#write.waitSync();
-    } catch (err) {
-      close(r);
-      throw err;
-    }
-    return this.#build(r, w);
+    throw ipcError('ERR_CHANNEL_MODE', `${this.#transport}: the channel is not connected yet; the blocking path can be used once it is ready`);
   }
 
   cancel(): void {

@@ -34,15 +34,22 @@ export type SockAddr =
 export type SocketDomain = 'inet' | 'inet6' | 'unix';
 export type SocketType = 'stream' | 'dgram' | 'seqpacket';
 
-/** A FIFO open that waits for the partner on a thread of its own (never the libuv threadpool). */
+/**
+ * A FIFO open that waits for the partner on a thread of its own (never the libuv threadpool). The
+ * result comes only through the callback. The object may be dropped: the open still completes (and
+ * reports) unless cancelled.
+ */
 export interface FifoOpener {
-  /** Blocks this thread until the open completes; returns the fd (the callback then reports -1). */
-  wait(): number;
-  /** Releases a pending open (it reports ECANCELED). False if it had already completed. */
+  /**
+   * Releases a pending open (it reports ECANCELED); works even when the process is out of fds (the
+   * opener holds one in reserve). False if it had already completed. Throws a Node-style error (e.g.
+   * EACCES) if it cannot open the FIFO as the partner: the open is then still pending.
+   */
   cancel(): boolean;
 }
 
 export interface FifoOpenerConstructor {
+  /** `flags`: O_RDONLY or O_WRONLY. The callback gets (null, fd) — the caller owns fd — or (err, -1). */
   new (path: string, flags: number, callback: (err: ErrnoException | null, fd: number) => void): FifoOpener;
 }
 
