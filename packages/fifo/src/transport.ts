@@ -6,8 +6,8 @@ import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeferredChannel, FdStreamChannel, OwnedFd, ipcError, specParam, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
-import { close, mkfifo } from '@ipc-compare/native';
-import { startFifoOpen, type PendingFifoOpen } from './open.js';
+import { close, mkfifo, setNonBlocking } from '@ipc-compare/native';
+import { openFifoNow, startFifoOpen, type PendingFifoOpen } from './open.js';
 
 export const FIFO_MODULE = '@ipc-compare/fifo';
 
@@ -46,6 +46,8 @@ const isString = (v: unknown): v is string => typeof v === 'string' && v.length 
 class FifoEnds {
   readonly #read: PendingFifoOpen;
   readonly #write: PendingFifoOpen;
+  readonly #readPath: string;
+  readonly #writePath: string;
   readonly #transport: string;
   readonly #readSize: number | undefined;
   readonly #onConnected: () => void;
@@ -55,6 +57,8 @@ class FifoEnds {
 
   constructor(o: { transport: string; readPath: string; writePath: string; readSize?: number; onConnected?: () => void; onClose?: () => void }) {
     this.#transport = o.transport;
+    this.#readPath = o.readPath;
+    this.#writePath = o.writePath;
     this.#readSize = o.readSize;
     this.#onConnected = o.onConnected ?? (() => {});
     this.#onClose = o.onClose ?? (() => {});
@@ -68,19 +72,35 @@ class FifoEnds {
     }
     this.ready = Promise.allSettled([this.#read.fd, this.#write.fd]).then(([r, w]) => {
       if (r.status === 'fulfilled' && w.status === 'fulfilled') return this.#build(r.value, w.value);
-      // One side failed: release the other and keep nothing open.
+      // One side failed: release the other and keep nothing open (a channel waitSync() built has fds
+      // of its own).
       this.cancel();
-      if (r.status === 'fulfilled' && !this.#channel) close(r.value);
-      if (w.status === 'fulfilled' && !this.#channel) close(w.value);
+      if (r.status === 'fulfilled') close(r.value);
+      if (w.status === 'fulfilled') close(w.value);
       throw r.status === 'rejected' ? r.reason : (w as PromiseRejectedResult).reason;
     });
     this.ready.catch(() => {});
   }
 
-  /** The blocking path, once connected. (The addon has no blocking wait for the opens any more.) */
+  /**
+   * The blocking path. The addon has no blocking wait for the opens any more, and the peer may have
+   * opened its ends before this side's open callbacks have run: then both FIFOs are opened here
+   * again, without waiting (ENXIO while the peer has no read end open), and the fds the callbacks
+   * bring later are closed (#build).
+   */
   waitSync(): FdStreamChannel {
     if (this.#channel) return this.#channel;
-    throw ipcError('ERR_CHANNEL_MODE', `${this.#transport}: the channel is not connected yet; the blocking path can be used once it is ready`);
+    const w = openFifoNow(this.#writePath, 'write');
+    let r: number;
+    try {
+      r = openFifoNow(this.#readPath, 'read');
+    } catch (err) {
+      close(w);
+      throw err;
+    }
+    setNonBlocking(w, false);
+    setNonBlocking(r, false);
+    return this.#build(r, w);
   }
 
   cancel(): void {
@@ -89,7 +109,12 @@ class FifoEnds {
   }
 
   #build(readFd: number, writeFd: number): FdStreamChannel {
-    if (this.#channel) return this.#channel; // waitSync() built it first
+    if (this.#channel) {
+      // waitSync() built it first, from fds of its own: these are duplicates.
+      close(readFd);
+      close(writeFd);
+      return this.#channel;
+    }
     this.#channel = new FdStreamChannel({
       transport: this.#transport,
       readFd: OwnedFd.own(readFd, `${this.#transport} channel (read end)`),
