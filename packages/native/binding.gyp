@@ -7,6 +7,7 @@
         "src/errors.cc",
         "src/fd.cc",
         "src/fifo.cc",
+        "src/io.cc",
         "src/pipe.cc",
         "src/poller.cc",
         "src/process.cc",

@@ -15,9 +15,11 @@ export interface OpenFifoOptions {
 /** A FIFO open in progress; `fd` settles once the partner has opened the other side. */
 export interface PendingFifoOpen {
   readonly fd: Promise<number>;
-  /** Blocks this thread until the open completes and returns the fd (for the blocking path). */
-  waitSync(): number;
-  /** Releases the pending open; `fd` rejects with ECANCELED (or resolves if it had completed). */
+  /**
+   * Releases the pending open; `fd` rejects with ECANCELED (or resolves if it had completed). Works
+   * when the process is out of fds too; throws (e.g. EACCES) if the FIFO cannot be opened as the
+   * partner, and then the open is still pending.
+   */
   cancel(): void;
 }
 
@@ -28,27 +30,13 @@ export function startFifoOpen(path: string, side: FifoSide): PendingFifoOpen {
     resolve = res;
     reject = rej;
   });
-  let taken = false;
-  let delivered: number | undefined;
   const opener = new FifoOpener(path, side === 'read' ? constants.O_RDONLY : constants.O_WRONLY, (err: ErrnoException | null, n: number) => {
     if (err) reject(err);
-    else if (n >= 0) {
-      delivered = n;
-      resolve(n);
-    }
-    // n === -1: waitSync() already took the fd.
+    else resolve(n);
   });
   fd.catch(() => {});
   return {
     fd,
-    waitSync() {
-      if (taken) throw new Error('waitSync() already returned this fd');
-      taken = true;
-      if (delivered !== undefined) return delivered; // the event loop got it first
-      const n = opener.wait();
-      resolve(n);
-      return n;
-    },
     cancel() {
       opener.cancel();
     },

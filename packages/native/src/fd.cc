@@ -20,30 +20,18 @@
 
 #include "errors.h"
 #include "exports.h"
+#include "io.h"
 
 namespace ipc {
 namespace {
-
-// Waits until fd is ready for `events`; retries EINTR. Throws on poll failure.
-void WaitFor(Napi::Env env, int fd, short events) {
-  struct pollfd p = {fd, events, 0};
-  while (poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) ThrowErrno(env, "poll");
-  }
-  if (p.revents & POLLNVAL) {
-    errno = EBADF;
-    ThrowErrno(env, "poll");
-  }
-}
 
 // read(fd, buffer, offset?, length?) -> bytes read (0 = end of file), or -1 if it would block.
 Napi::Value Read(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, 2, 3);
-  ssize_t n;
-  do n = read(fd, r.data, r.length); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return read(fd, r.data, r.length); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "read");
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -53,23 +41,18 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
 Napi::Value ReadBlocking(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, 2, 3);
-  for (;;) {
-    ssize_t n = read(fd, r.data, r.length);
-    if (n >= 0) return Napi::Number::New(info.Env(), static_cast<double>(n));
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "read");
-    WaitFor(info.Env(), fd, POLLIN);
-  }
+  ssize_t n = UntilReady(info.Env(), fd, POLLIN, [&] { return read(fd, r.data, r.length); });
+  if (n < 0) ThrowErrno(info.Env(), "read");
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
 // write(fd, buffer, offset?, length?) -> bytes written, or -1 if it would block.
 Napi::Value Write(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, 2, 3);
-  ssize_t n;
-  do n = write(fd, r.data, r.length); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return write(fd, r.data, r.length); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "write");
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -80,17 +63,11 @@ Napi::Value WriteAll(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, 2, 3);
   size_t done = 0;
-  while (done < r.length || r.length == 0) {
-    ssize_t n = write(fd, r.data + done, r.length - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "write");
-      WaitFor(info.Env(), fd, POLLOUT);
-      continue;
-    }
+  do {
+    ssize_t n = UntilReady(info.Env(), fd, POLLOUT, [&] { return write(fd, r.data + done, r.length - done); });
+    if (n < 0) ThrowErrno(info.Env(), "write");
     done += static_cast<size_t>(n);
-    if (r.length == 0) break;
-  }
+  } while (done < r.length);
   return Napi::Number::New(info.Env(), static_cast<double>(done));
 }
 
@@ -130,14 +107,7 @@ std::vector<struct iovec> ArgIovecs(const Napi::CallbackInfo& info, size_t i, si
 }
 
 size_t ArgSkip(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || info[i].IsUndefined()) return 0;
-  int32_t skip = ArgInt(info, i, "skip");
-  if (skip < 0) {
-    Napi::RangeError e = Napi::RangeError::New(info.Env(), "The \"skip\" argument must be >= 0");
-    e.Value().Set("code", "ERR_OUT_OF_RANGE");
-    throw e;
-  }
-  return static_cast<size_t>(skip);
+  return static_cast<size_t>(ArgIntOr(info, i, "skip", 0, 0, INT32_MAX));
 }
 
 // writev(fd, buffers[], skip?) -> bytes written, or -1 if it would block. `skip` bytes of the first
@@ -146,10 +116,9 @@ Napi::Value Writev(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   std::vector<struct iovec> iov = ArgIovecs(info, 1, ArgSkip(info, 2));
-  ssize_t n;
-  do n = writev(fd, iov.data(), static_cast<int>(iov.size())); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return writev(fd, iov.data(), static_cast<int>(iov.size())); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    if (WouldBlock(errno)) return Napi::Number::New(env, -1);
     ThrowErrno(env, "writev");
   }
   return Napi::Number::New(env, static_cast<double>(n));
@@ -164,13 +133,8 @@ Napi::Value WritevAll(const Napi::CallbackInfo& info) {
   size_t total = 0;
   size_t first = 0;
   while (first < iov.size()) {
-    ssize_t n = writev(fd, iov.data() + first, static_cast<int>(iov.size() - first));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(env, "writev");
-      WaitFor(env, fd, POLLOUT);
-      continue;
-    }
+    ssize_t n = UntilReady(env, fd, POLLOUT, [&] { return writev(fd, iov.data() + first, static_cast<int>(iov.size() - first)); });
+    if (n < 0) ThrowErrno(env, "writev");
     total += static_cast<size_t>(n);
     size_t left = static_cast<size_t>(n);
     while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
@@ -193,7 +157,7 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 Napi::Value Fcntl(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   int cmd = ArgInt(info, 1, "cmd");
-  int arg = info.Length() > 2 ? ArgInt(info, 2, "arg") : 0;
+  int arg = ArgIntOr(info, 2, "arg", 0);
   int r = fcntl(fd, cmd, arg);
   if (r < 0) ThrowErrno(info.Env(), "fcntl");
   return Napi::Number::New(info.Env(), r);
@@ -234,11 +198,10 @@ Napi::Value Fstat(const Napi::CallbackInfo& info) {
 // blocking path only; the event loop uses Poller.
 Napi::Value PollOne(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  short events = static_cast<short>(ArgInt(info, 1, "events"));
-  int timeout = ArgInt(info, 2, "timeoutMs");
+  short events = static_cast<short>(ArgInt(info, 1, "events", SHRT_MIN, SHRT_MAX));
+  int timeout = ArgInt(info, 2, "timeoutMs", -1, INT32_MAX);
   struct pollfd p = {fd, events, 0};
-  int r;
-  do r = poll(&p, 1, timeout); while (r < 0 && errno == EINTR);
+  int r = RetryEintr([&] { return poll(&p, 1, timeout); });
   if (r < 0) ThrowErrno(info.Env(), "poll");
   return Napi::Number::New(info.Env(), r == 0 ? 0 : p.revents);
 }

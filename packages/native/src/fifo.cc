@@ -5,18 +5,21 @@
 // of the process hangs. FifoOpener does it on a thread of its own instead, reports on the event loop,
 // and can be cancelled: it opens the FIFO itself (O_RDWR, which counts as reader and writer and never
 // waits) and keeps that open until the thread is done, which releases the open whenever it happens.
+// The result comes only through the callback: there is no blocking wait for it.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "errors.h"
 #include "exports.h"
+#include "io.h"
 
 namespace ipc {
 namespace {
@@ -30,20 +33,89 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
     throw e;
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  int mode = info.Length() > 1 ? ArgInt(info, 1, "mode") : 0600;
+  int mode = ArgIntOr(info, 1, "mode", 0600, 0, 07777);
   if (mkfifo(path.c_str(), static_cast<mode_t>(mode)) < 0) ThrowErrno(env, "mkfifo", path.c_str());
   return env.Undefined();
+}
+
+// What the opener's thread and the JS object share. The thread holds its own reference, so the JS
+// object can be collected at any time (nothing keeps it alive, nothing needs to be unreferenced)
+// while the thread, which never touches the JS object, finishes with this.
+struct FifoOpenState {
+  std::string path;      // for errors
+  std::string procPath;  // "/proc/self/fd/<pathFd>": the FIFO itself, whatever happens to its name
+  int flags = O_RDONLY;
+  std::mutex mu;  // guards everything below
+  int pathFd = -1;     // O_PATH fd of the FIFO, until the thread is done
+  int reserveFd = -1;  // a dup of pathFd, closed by cancel() to make room for the partner (EMFILE)
+  int partnerFd = -1;  // cancel()'s O_RDWR open, until the thread is done
+  bool done = false;
+  bool cancelled = false;
+
+  // Closes every fd but the opened one. Call with mu held.
+  void ReleaseFds() {
+    for (int* fd : {&pathFd, &reserveFd, &partnerFd}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
+    }
+  }
+};
+
+// How an open ended, handed from the thread to the JS thread.
+struct FifoOpenResult {
+  int fd;
+  int err;
+  std::string path;
+};
+
+// On the JS thread: callback(err, fd). env is null when the environment is being torn down and the
+// call will never be made: then the fd has no taker and is closed.
+void DeliverFifoOpen(Napi::Env env, Napi::Function cb, std::nullptr_t*, FifoOpenResult* raw) {
+  std::unique_ptr<FifoOpenResult> r(raw);
+  if (env == nullptr) {
+    if (r->fd >= 0) close(r->fd);
+    return;
+  }
+  if (r->err != 0) cb.Call({ErrnoError(env, r->err, "open", r->path.c_str()).Value(), Napi::Number::New(env, -1)});
+  else cb.Call({env.Null(), Napi::Number::New(env, r->fd)});
+}
+
+using FifoOpenTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, FifoOpenResult, DeliverFifoOpen>;
+
+// The opener's thread: the open(2) that waits for the partner, then the result to the JS thread.
+// Uses only its own copies (the state, the tsfn handle); after Release nothing at all.
+void RunFifoOpen(std::shared_ptr<FifoOpenState> s, FifoOpenTsfn tsfn) {
+  int fd = RetryEintr([&] { return open(s->procPath.c_str(), s->flags | O_CLOEXEC); });
+  int err = fd < 0 ? errno : 0;
+  {
+    std::lock_guard<std::mutex> lock(s->mu);
+    if (s->cancelled && fd >= 0) {
+      close(fd);
+      fd = -1;
+      err = ECANCELED;
+    }
+    s->done = true;
+    s->ReleaseFds();  // cancel() needs them only before done
+  }
+  auto* result = new FifoOpenResult{fd, err, s->path};
+  if (tsfn.BlockingCall(result) != napi_ok) {
+    // napi_closing: the environment is going away; the call was not queued, and the tsfn must not
+    // be used again (not even Release).
+    if (fd >= 0) close(fd);
+    delete result;
+    return;
+  }
+  tsfn.Release();
 }
 
 class FifoOpener : public Napi::ObjectWrap<FifoOpener> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "FifoOpener",
-                       {InstanceMethod<&FifoOpener::Wait>("wait"), InstanceMethod<&FifoOpener::Cancel>("cancel")});
+    return DefineClass(env, "FifoOpener", {InstanceMethod<&FifoOpener::Cancel>("cancel")});
   }
 
   // new FifoOpener(path, flags, callback(err, fd)): flags O_RDONLY or O_WRONLY (O_CLOEXEC is added).
-  // Throws at once (ENOENT, EACCES, ERR_NOT_FIFO…) if the path cannot be a FIFO to wait on.
+  // Throws at once (ENOENT, EACCES, ERR_NOT_FIFO, EMFILE…) if the path cannot be a FIFO to wait on.
   explicit FifoOpener(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FifoOpener>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsString() || !info[2].IsFunction()) {
@@ -51,116 +123,73 @@ class FifoOpener : public Napi::ObjectWrap<FifoOpener> {
       e.Value().Set("code", "ERR_INVALID_ARG_TYPE");
       throw e;
     }
-    path_ = info[0].As<Napi::String>().Utf8Value();
-    flags_ = ArgInt(info, 1, "flags") & O_ACCMODE;
-    if (flags_ != O_RDONLY && flags_ != O_WRONLY) {
+    auto s = std::make_shared<FifoOpenState>();
+    s->path = info[0].As<Napi::String>().Utf8Value();
+    s->flags = ArgInt(info, 1, "flags") & O_ACCMODE;
+    if (s->flags != O_RDONLY && s->flags != O_WRONLY) {
       Napi::RangeError e = Napi::RangeError::New(env, "flags must be O_RDONLY or O_WRONLY");
       e.Value().Set("code", "ERR_OUT_OF_RANGE");
       throw e;
     }
     // Pin down the FIFO itself (O_PATH does not open it for I/O, so it does not wait): later opens go
     // through /proc/self/fd/N, so unlinking or replacing the name cannot strand the waiting thread.
-    pathFd_ = open(path_.c_str(), O_PATH | O_CLOEXEC);
-    if (pathFd_ < 0) ThrowErrno(env, "open", path_.c_str());
+    s->pathFd = open(s->path.c_str(), O_PATH | O_CLOEXEC);
+    if (s->pathFd < 0) ThrowErrno(env, "open", s->path.c_str());
     struct stat st;
-    if (fstat(pathFd_, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-      close(pathFd_);
-      Napi::Error e = Napi::Error::New(env, "ERR_NOT_FIFO: not a FIFO, open '" + path_ + "'");
+    if (fstat(s->pathFd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+      s->ReleaseFds();
+      Napi::Error e = Napi::Error::New(env, "ERR_NOT_FIFO: not a FIFO, open '" + s->path + "'");
       e.Value().Set("code", "ERR_NOT_FIFO");
-      e.Value().Set("path", path_);
+      e.Value().Set("path", s->path);
       throw e;
     }
-    procPath_ = "/proc/self/fd/" + std::to_string(pathFd_);
-    tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "FifoOpener", 0, 1);
-    Ref();  // alive until the thread has reported
-    std::thread([this] { Run(); }).detach();
-  }
-
-  ~FifoOpener() override {
-    if (pathFd_ >= 0) close(pathFd_);
+    // libuv's EMFILE trick: hold one fd in reserve, so that cancel() can still open the partner when
+    // the process has run out of fds (RLIMIT_NOFILE): it closes the reserve first.
+    s->reserveFd = fcntl(s->pathFd, F_DUPFD_CLOEXEC, 0);
+    if (s->reserveFd < 0) {
+      int e = errno;
+      s->ReleaseFds();
+      throw ErrnoError(env, e, "fcntl", s->path.c_str());
+    }
+    s->procPath = "/proc/self/fd/" + std::to_string(s->pathFd);
+    FifoOpenTsfn tsfn = FifoOpenTsfn::New(env, info[2].As<Napi::Function>(), "FifoOpener", 0, 1);
+    try {
+      std::thread(RunFifoOpen, s, tsfn).detach();
+    } catch (const std::system_error& e) {
+      s->ReleaseFds();
+      tsfn.Release();
+      throw ErrnoError(env, e.code().value(), "pthread_create");
+    }
+    state_ = std::move(s);
   }
 
  private:
-  void Run() {
-    int fd;
-    do fd = open(procPath_.c_str(), flags_ | O_CLOEXEC); while (fd < 0 && errno == EINTR);
-    int err = fd < 0 ? errno : 0;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (cancelled_ && fd >= 0) {
-        close(fd);
-        fd = -1;
-        err = ECANCELED;
-      }
-      done_ = true;
-      fd_ = fd;
-      err_ = err;
-      // cancel() only uses these before done_, so they can go now.
-      close(pathFd_);
-      pathFd_ = -1;
-      if (partnerFd_ >= 0) close(partnerFd_);
-      partnerFd_ = -1;
-    }
-    cv_.notify_all();
-    tsfn_.BlockingCall(this, [](Napi::Env env, Napi::Function cb, FifoOpener* self) {
-      int fd, err;
-      bool taken;
-      {
-        std::lock_guard<std::mutex> lock(self->mu_);
-        fd = self->fd_;
-        err = self->err_;
-        taken = self->taken_;
-        self->taken_ = true;
-      }
-      // After wait() took the fd, the callback only says "done" (fd -1, no error).
-      if (taken) cb.Call({env.Null(), Napi::Number::New(env, -1)});
-      else if (err != 0) cb.Call({ErrnoError(env, err, "open", self->path_.c_str()).Value(), Napi::Number::New(env, -1)});
-      else cb.Call({env.Null(), Napi::Number::New(env, fd)});
-      self->Unref();
-    });
-    tsfn_.Release();
-  }
-
-  // wait() -> fd: blocks the calling thread until the open completes (the blocking path needs the fd
-  // now). The callback then reports fd -1.
-  Napi::Value Wait(const Napi::CallbackInfo& info) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return done_; });
-    if (taken_) {
-      Napi::Error e = Napi::Error::New(info.Env(), "the fd was already delivered");
-      e.Value().Set("code", "ERR_INVALID_STATE");
-      throw e;
-    }
-    taken_ = true;
-    if (err_ != 0) throw ErrnoError(info.Env(), err_, "open", path_.c_str());
-    return Napi::Number::New(info.Env(), fd_);
-  }
-
-  // cancel() -> true if a pending open was released (it then reports ECANCELED).
+  // cancel() -> true if a pending open was released (it then reports ECANCELED), false if it had
+  // completed already. Throws (a Node-style error, e.g. EACCES, ENFILE) if the partner open fails:
+  // then the open is still pending.
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (done_ || cancelled_) return Napi::Boolean::New(info.Env(), false);
-    cancelled_ = true;
+    FifoOpenState& s = *state_;
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.done || s.cancelled) return Napi::Boolean::New(info.Env(), false);
     // Become the partner: an O_RDWR open of a FIFO counts as a reader and a writer and never waits
     // (Linux). Held until the thread is done, so its open returns whether it is already waiting or
-    // has not started yet.
-    partnerFd_ = open(procPath_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    // has not started yet. The reserve fd makes room for it even when the fd table is full.
+    if (s.reserveFd >= 0) {
+      close(s.reserveFd);
+      s.reserveFd = -1;
+    }
+    int partner = open(s.procPath.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (partner < 0) {
+      int err = errno;
+      s.reserveFd = fcntl(s.pathFd, F_DUPFD_CLOEXEC, 0);  // for the next try, if there is room
+      throw ErrnoError(info.Env(), err, "open", s.path.c_str());
+    }
+    s.partnerFd = partner;
+    s.cancelled = true;
     return Napi::Boolean::New(info.Env(), true);
   }
 
-  std::string path_;
-  std::string procPath_;
-  int flags_ = O_RDONLY;
-  int pathFd_ = -1;
-  int partnerFd_ = -1;
-  Napi::ThreadSafeFunction tsfn_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  bool cancelled_ = false;
-  bool taken_ = false;
-  int fd_ = -1;
-  int err_ = 0;
+  std::shared_ptr<FifoOpenState> state_;
 };
 
 }  // namespace

@@ -34,15 +34,22 @@ export type SockAddr =
 export type SocketDomain = 'inet' | 'inet6' | 'unix';
 export type SocketType = 'stream' | 'dgram' | 'seqpacket';
 
-/** A FIFO open that waits for the partner on a thread of its own (never the libuv threadpool). */
+/**
+ * A FIFO open that waits for the partner on a thread of its own (never the libuv threadpool). The
+ * result comes only through the callback. The object may be dropped: the open still completes (and
+ * reports) unless cancelled.
+ */
 export interface FifoOpener {
-  /** Blocks this thread until the open completes; returns the fd (the callback then reports -1). */
-  wait(): number;
-  /** Releases a pending open (it reports ECANCELED). False if it had already completed. */
+  /**
+   * Releases a pending open (it reports ECANCELED); works even when the process is out of fds (the
+   * opener holds one in reserve). False if it had already completed. Throws a Node-style error (e.g.
+   * EACCES) if it cannot open the FIFO as the partner: the open is then still pending.
+   */
   cancel(): boolean;
 }
 
 export interface FifoOpenerConstructor {
+  /** `flags`: O_RDONLY or O_WRONLY. The callback gets (null, fd) — the caller owns fd — or (err, -1). */
   new (path: string, flags: number, callback: (err: ErrnoException | null, fd: number) => void): FifoOpener;
 }
 
@@ -96,6 +103,8 @@ export interface NativeConstants {
   SO_RCVBUF: number;
   SO_ERROR: number;
   SO_TYPE: number;
+  /** Set it (setsockopt 1) on a receiving AF_UNIX socket to get each sender's credentials (recvfromCred). */
+  SO_PASSCRED: number;
   IPPROTO_TCP: number;
   TCP_NODELAY: number;
   SHUT_RD: number;
@@ -133,11 +142,19 @@ export interface ErrnoException extends Error {
   /** Negative errno, as in Node (e.g. -9 for EBADF). */
   errno: number;
   syscall: string;
+  /** A file or unix socket (an abstract name keeps its "\0"; the message shows it as '@name'). */
   path?: string;
+  /** An inet socket address the call was aimed at, as in node:net's errors. */
+  address?: string;
+  /** Its port (only when > 0, as in node:net). */
+  port?: number;
 }
 
+/** What errnoError names in the Error: a path, or a socket address (a SockAddr will do). */
+export type ErrorTarget = string | SockAddr | { path: string } | { address: string; port?: number };
+
 interface Addon {
-  errnoError(errno: number, syscall: string, path?: string): ErrnoException;
+  errnoError(errno: number, syscall: string, target?: ErrorTarget): ErrnoException;
   strerror(errno: number): string;
   read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
   readBlocking(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
@@ -179,6 +196,7 @@ interface Addon {
   recvFds(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): -1 | ReceivedWithFds;
   recvmsgFast(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): number | ReceivedWithFds;
   peerCred(fd: number): PeerCred;
+  recvfromCred(fd: number, buffer: Uint8Array, flags?: number): -1 | [number, SockAddr | null, PeerCred | null];
   constants: NativeConstants;
 }
 
@@ -186,7 +204,11 @@ const addon = createRequire(import.meta.url)('../build/Release/ipc_native.node')
 
 // ---- errors.cc -------------------------------------------------------------------------------------
 
-/** Builds (does not throw) the Node-style Error for `errno` (positive or negative). */
+/**
+ * Builds (does not throw) the Node-style Error for `errno` (positive or negative). `target` is a path
+ * or a socket address: `errnoError(err, 'connect', addr)` after a non-blocking connect failed (SO_ERROR)
+ * gives the same Error as a connect that failed at once.
+ */
 export const errnoError: Addon['errnoError'] = addon.errnoError;
 /** The C library's strerror() text (e.g. "Connection refused"), for output that must match C's. */
 export const strerror: Addon['strerror'] = addon.strerror;
@@ -271,6 +293,12 @@ export const recvFds: Addon['recvFds'] = addon.recvFds;
 export const recvmsgFast: Addon['recvmsgFast'] = addon.recvmsgFast;
 /** SO_PEERCRED of a connected AF_UNIX socket. */
 export const peerCred: Addon['peerCred'] = addon.peerCred;
+/**
+ * recvmsg(2) → [bytes, sender address | null, sender's { pid, uid, gid } | null], or -1 if it would
+ * block. The credentials (SCM_CREDENTIALS, checked by the kernel) come only when the socket has
+ * SO_PASSCRED set: the per-datagram sameUidOnly check for AF_UNIX SOCK_DGRAM.
+ */
+export const recvfromCred: Addon['recvfromCred'] = addon.recvfromCred;
 
 // ---- small typed helpers over fcntl ----------------------------------------------------------------
 

@@ -11,7 +11,7 @@ namespace {
 // pipe2(flags) -> [readFd, writeFd]. flags: O_CLOEXEC | O_NONBLOCK | O_DIRECT (packet mode).
 Napi::Value Pipe2(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int flags = info.Length() > 0 ? ArgInt(info, 0, "flags") : O_CLOEXEC;
+  int flags = ArgIntOr(info, 0, "flags", O_CLOEXEC);
   int fds[2];
   if (pipe2(fds, flags) < 0) ThrowErrno(env, "pipe2");
   Napi::Array out = Napi::Array::New(env, 2);

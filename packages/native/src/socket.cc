@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -17,6 +18,7 @@
 
 #include "errors.h"
 #include "exports.h"
+#include "io.h"
 
 namespace ipc {
 namespace {
@@ -41,10 +43,40 @@ int Type(Napi::Env env, const std::string& s) {
   ThrowType(env, "type must be 'stream', 'dgram' or 'seqpacket'");
 }
 
+// A socket address from JS, ready for bind/connect/sendto.
+//
+// Abstract unix names ("\0name") come in two lengths, and to the kernel they are two different names:
+// Node 20's libuv binds and connects them padded with NULs to the whole sun_path (addrlen =
+// sizeof(sockaddr_un); /proc/net/unix shows "@name@@@…"), while C programs and Python pass the exact
+// length. The addon binds padded, like Node, so node:net and the addon meet; connect/sendto try the
+// padded form first and, on ECONNREFUSED, the exact one (`exactLen`), so exact-length peers are still
+// reachable. Names read back from the kernel are reported without the padding (FromSockaddr).
+struct SockAddrArg {
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  socklen_t exactLen = 0;  // abstract names only: the length without the padding; else 0
+  ErrorTarget target;      // names the address in the Error if the syscall fails
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&ss); }
+};
+
+// Runs `call(addr, len)` with the padded form of an abstract name, then, if that was refused, with
+// the exact-length form; for any other address, once. EINTR is retried.
+template <typename Call>
+auto WithAbstractFallback(const SockAddrArg& a, Call&& call) -> decltype(call(a.sa(), a.len)) {
+  auto r = RetryEintr([&] { return call(a.sa(), a.len); });
+  if (r < 0 && errno == ECONNREFUSED && a.exactLen != 0 && a.exactLen != a.len) {
+    r = RetryEintr([&] { return call(a.sa(), a.exactLen); });
+  }
+  return r;
+}
+
 // A JS address { family: 'inet'|'inet6', address, port } or { family: 'unix', path } as a sockaddr.
 // A unix path starting with "\0" is a Linux abstract name. Too long a path is ENAMETOOLONG, before
 // any syscall (the kernel would otherwise silently truncate in some APIs).
-socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::string* pathOut, const char* syscall) {
+SockAddrArg ToSockaddr(Napi::Env env, Napi::Value v, const char* syscall) {
+  SockAddrArg out;
+  sockaddr_storage* ss = &out.ss;
+  ErrorTarget* target = &out.target;
   if (!v.IsObject()) ThrowType(env, "address must be an object");
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value fam = o.Get("family");
@@ -54,7 +86,8 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::st
   if (family == "unspec") {
     // connect() to AF_UNSPEC dissolves a datagram socket's association with its peer.
     ss->ss_family = AF_UNSPEC;
-    return sizeof(sa_family_t);
+    out.len = sizeof(sa_family_t);
+    return out;
   }
   if (family == "unix") {
     Napi::Value p = o.Get("path");
@@ -64,39 +97,51 @@ socklen_t ToSockaddr(Napi::Env env, Napi::Value v, sockaddr_storage* ss, std::st
     bool abstract = !path.empty() && path[0] == '\0';
     // A path needs its terminating NUL inside sun_path; an abstract name does not.
     size_t max = abstract ? sizeof sun->sun_path : sizeof sun->sun_path - 1;
+    *target = ErrorTarget::Path(path);
     if (path.empty() || path.size() > max) {
-      Napi::Error e = ErrnoError(env, path.empty() ? EINVAL : ENAMETOOLONG, syscall, path.c_str());
+      Napi::Error e = ErrnoError(env, path.empty() ? EINVAL : ENAMETOOLONG, syscall, *target);
       e.Value().Set("maxLength", static_cast<double>(max));
       throw e;
     }
     sun->sun_family = AF_UNIX;
-    memcpy(sun->sun_path, path.data(), path.size());
-    *pathOut = path;
-    return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
+    memcpy(sun->sun_path, path.data(), path.size());  // the rest of sun_path is NULs (memset above)
+    if (abstract) {
+      out.len = static_cast<socklen_t>(sizeof(sockaddr_un));
+      out.exactLen = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    } else {
+      out.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+    }
+    return out;
   }
   Napi::Value a = o.Get("address");
   Napi::Value port = o.Get("port");
   if (!a.IsString() || !port.IsNumber()) ThrowType(env, "address.address must be a string and address.port a number");
-  int p = port.As<Napi::Number>().Int32Value();
-  if (p < 0 || p > 65535) {
-    Napi::RangeError e = Napi::RangeError::New(env, "port must be in 0..65535");
+  double pv = port.As<Napi::Number>().DoubleValue();
+  if (!IsInt32In(pv, 0, 65535)) {
+    // node:net's own error for a bad port (validatePort).
+    Napi::RangeError e = Napi::RangeError::New(env, "Port should be >= 0 and < 65536. Received type number (" +
+                                                        port.ToString().Utf8Value() + ").");
     e.Value().Set("code", "ERR_SOCKET_BAD_PORT");
     throw e;
   }
+  int p = static_cast<int>(pv);
   std::string addr = a.As<Napi::String>().Utf8Value();
+  *target = ErrorTarget::Inet(addr, p);
   if (family == "inet") {
     auto* sin = reinterpret_cast<sockaddr_in*>(ss);
     sin->sin_family = AF_INET;
     sin->sin_port = htons(static_cast<uint16_t>(p));
     if (inet_pton(AF_INET, addr.c_str(), &sin->sin_addr) != 1) ThrowType(env, "invalid IPv4 address: " + addr);
-    return sizeof *sin;
+    out.len = sizeof *sin;
+    return out;
   }
   if (family == "inet6") {
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons(static_cast<uint16_t>(p));
     if (inet_pton(AF_INET6, addr.c_str(), &sin6->sin6_addr) != 1) ThrowType(env, "invalid IPv6 address: " + addr);
-    return sizeof *sin6;
+    out.len = sizeof *sin6;
+    return out;
   }
   ThrowType(env, "address.family must be 'inet', 'inet6' or 'unix'");
 }
@@ -117,7 +162,12 @@ Napi::Value FromSockaddr(Napi::Env env, const sockaddr_storage& ss, socklen_t le
   } else if (ss.ss_family == AF_UNIX) {
     auto* sun = reinterpret_cast<const sockaddr_un*>(&ss);
     size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
-    if (n > 0 && sun->sun_path[0] != '\0') n = strnlen(sun->sun_path, n);  // path: up to its NUL
+    n = std::min(n, sizeof sun->sun_path);
+    if (n > 0 && sun->sun_path[0] != '\0') {
+      n = strnlen(sun->sun_path, n);  // a path: up to its NUL
+    } else {
+      while (n > 1 && sun->sun_path[n - 1] == '\0') n--;  // an abstract name: without Node's padding
+    }
     o.Set("family", "unix");
     o.Set("path", Napi::String::New(env, sun->sun_path, n));  // abstract names keep their leading "\0"
   } else {
@@ -140,16 +190,14 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
 
 Napi::Value Bind(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  sockaddr_storage ss;
-  std::string path;
-  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &path, "bind");
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) ThrowErrno(info.Env(), "bind", path.empty() ? nullptr : path.c_str());
+  SockAddrArg a = ToSockaddr(info.Env(), info[1], "bind");
+  if (bind(fd, a.sa(), a.len) < 0) ThrowErrno(info.Env(), "bind", a.target);
   return info.Env().Undefined();
 }
 
 Napi::Value Listen(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  int backlog = info.Length() > 1 ? ArgInt(info, 1, "backlog") : SOMAXCONN;
+  int backlog = ArgIntOr(info, 1, "backlog", SOMAXCONN);
   if (listen(fd, backlog) < 0) ThrowErrno(info.Env(), "listen");
   return info.Env().Undefined();
 }
@@ -158,10 +206,9 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
 Napi::Value Accept(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   int flags = SOCK_CLOEXEC | (info.Length() > 1 && info[1].ToBoolean() ? SOCK_NONBLOCK : 0);
-  int c;
-  do c = accept4(fd, nullptr, nullptr, flags); while (c < 0 && errno == EINTR);
+  int c = RetryEintr([&] { return accept4(fd, nullptr, nullptr, flags); });
   if (c < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "accept");
   }
   return Napi::Number::New(info.Env(), c);
@@ -171,14 +218,11 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
 // writability, then read SO_ERROR).
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
-  sockaddr_storage ss;
-  std::string path;
-  socklen_t len = ToSockaddr(info.Env(), info[1], &ss, &path, "connect");
-  int r;
-  do r = connect(fd, reinterpret_cast<sockaddr*>(&ss), len); while (r < 0 && errno == EINTR);
+  SockAddrArg a = ToSockaddr(info.Env(), info[1], "connect");
+  int r = WithAbstractFallback(a, [&](const sockaddr* sa, socklen_t len) { return connect(fd, sa, len); });
   if (r < 0) {
     if (errno == EINPROGRESS) return Napi::Number::New(info.Env(), -1);
-    ThrowErrno(info.Env(), "connect", path.empty() ? nullptr : path.c_str());
+    ThrowErrno(info.Env(), "connect", a.target);
   }
   return Napi::Number::New(info.Env(), 0);
 }
@@ -223,16 +267,8 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Waits for `events` on fd (the blocking path on a socket that may be non-blocking).
-void WaitSocket(Napi::Env env, int fd, short events) {
-  struct pollfd p = {fd, events, 0};
-  while (poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) ThrowErrno(env, "poll");
-  }
-}
-
 int FlagsArg(const Napi::CallbackInfo& info, size_t i) {
-  return i < info.Length() && !info[i].IsUndefined() ? ArgInt(info, i, "flags") : 0;
+  return ArgIntOr(info, i, "flags", 0);
 }
 
 // send(fd, buffer, flags?) -> bytes sent, or -1 if it would block. One datagram on datagram sockets
@@ -241,10 +277,9 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2) | MSG_NOSIGNAL;
-  ssize_t n;
-  do n = send(fd, r.data, r.length, flags); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return send(fd, r.data, r.length, flags); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "send");
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -255,28 +290,21 @@ Napi::Value SendBlocking(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2) | MSG_NOSIGNAL;
-  for (;;) {
-    ssize_t n = send(fd, r.data, r.length, flags);
-    if (n >= 0) return Napi::Number::New(info.Env(), static_cast<double>(n));
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "send");
-    WaitSocket(info.Env(), fd, POLLOUT);
-  }
+  ssize_t n = UntilReady(info.Env(), fd, POLLOUT, [&] { return send(fd, r.data, r.length, flags); });
+  if (n < 0) ThrowErrno(info.Env(), "send");
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
 // sendto(fd, buffer, address, flags?) -> bytes sent, or -1 if it would block.
 Napi::Value SendTo(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
-  sockaddr_storage ss;
-  std::string path;
-  socklen_t len = ToSockaddr(info.Env(), info[2], &ss, &path, "sendto");
+  SockAddrArg a = ToSockaddr(info.Env(), info[2], "sendto");
   int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
-  ssize_t n;
-  do n = sendto(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), len); while (n < 0 && errno == EINTR);
+  ssize_t n = WithAbstractFallback(a, [&](const sockaddr* sa, socklen_t len) { return sendto(fd, r.data, r.length, flags, sa, len); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
-    ThrowErrno(info.Env(), "sendto", path.empty() ? nullptr : path.c_str());
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
+    ThrowErrno(info.Env(), "sendto", a.target);
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
@@ -287,10 +315,9 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2);
-  ssize_t n;
-  do n = recv(fd, r.data, r.length, flags); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return recv(fd, r.data, r.length, flags); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(info.Env(), -1);
+    if (WouldBlock(errno)) return Napi::Number::New(info.Env(), -1);
     ThrowErrno(info.Env(), "recv");
   }
   return Napi::Number::New(info.Env(), static_cast<double>(n));
@@ -301,13 +328,9 @@ Napi::Value RecvBlocking(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
   int flags = FlagsArg(info, 2);
-  for (;;) {
-    ssize_t n = recv(fd, r.data, r.length, flags);
-    if (n >= 0) return Napi::Number::New(info.Env(), static_cast<double>(n));
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) ThrowErrno(info.Env(), "recv");
-    WaitSocket(info.Env(), fd, POLLIN);
-  }
+  ssize_t n = UntilReady(info.Env(), fd, POLLIN, [&] { return recv(fd, r.data, r.length, flags); });
+  if (n < 0) ThrowErrno(info.Env(), "recv");
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
 // recvfrom(fd, buffer, flags?) -> [bytes, address] or -1 if it would block.
@@ -318,10 +341,9 @@ Napi::Value RecvFrom(const Napi::CallbackInfo& info) {
   int flags = FlagsArg(info, 2);
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  ssize_t n;
-  do n = recvfrom(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), &len); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return recvfrom(fd, r.data, r.length, flags, reinterpret_cast<sockaddr*>(&ss), &len); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    if (WouldBlock(errno)) return Napi::Number::New(env, -1);
     ThrowErrno(env, "recvfrom");
   }
   Napi::Array out = Napi::Array::New(env, 2);
@@ -370,9 +392,7 @@ Napi::Value SendFds(const Napi::CallbackInfo& info) {
   }
   std::vector<int> fds(count);
   for (uint32_t i = 0; i < count; i++) {
-    Napi::Value v = list.Get(i);
-    if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 0) ThrowType(env, "fds must be non-negative integers");
-    fds[i] = v.As<Napi::Number>().Int32Value();
+    fds[i] = Int32Of(env, list.Get(i), "fds[" + std::to_string(i) + "]", 0, INT32_MAX);
   }
   int flags = FlagsArg(info, 3) | MSG_NOSIGNAL;
   struct iovec iov = {r.data, r.length};
@@ -389,10 +409,9 @@ Napi::Value SendFds(const Napi::CallbackInfo& info) {
     c->cmsg_len = CMSG_LEN(sizeof(int) * count);
     memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * count);
   }
-  ssize_t n;
-  do n = sendmsg(fd, &msg, flags); while (n < 0 && errno == EINTR);
+  ssize_t n = RetryEintr([&] { return sendmsg(fd, &msg, flags); });
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    if (WouldBlock(errno)) return Napi::Number::New(env, -1);
     ThrowErrno(env, "sendmsg");
   }
   return Napi::Number::New(env, static_cast<double>(n));
@@ -409,12 +428,7 @@ Received RecvWithFds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info, 0);
   ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
-  int maxFds = ArgInt(info, 2, "maxFds");
-  if (maxFds < 0 || maxFds > kMaxFdsPerMessage) {
-    Napi::RangeError e = Napi::RangeError::New(env, "maxFds must be in 0.." + std::to_string(kMaxFdsPerMessage));
-    e.Value().Set("code", "ERR_OUT_OF_RANGE");
-    throw e;
-  }
+  int maxFds = ArgInt(info, 2, "maxFds", 0, kMaxFdsPerMessage);
   int flags = FlagsArg(info, 3) | MSG_CMSG_CLOEXEC;
   struct iovec iov = {r.data, r.length};
   struct msghdr msg = {};
@@ -426,9 +440,9 @@ Received RecvWithFds(const Napi::CallbackInfo& info) {
     msg.msg_controllen = CMSG_SPACE(sizeof(int) * maxFds);
   }
   Received out{0, {}, 0};
-  do out.n = recvmsg(fd, &msg, flags); while (out.n < 0 && errno == EINTR);
+  out.n = RetryEintr([&] { return recvmsg(fd, &msg, flags); });
   if (out.n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return out;
+    if (WouldBlock(errno)) return out;
     ThrowErrno(env, "recvmsg");
   }
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
@@ -484,6 +498,59 @@ Napi::Value PeerCred(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// recvfromCred(fd, buffer, flags?) -> -1 if it would block, else [bytes, address | null,
+// { pid, uid, gid } | null]: recvmsg(2) with the sender's SCM_CREDENTIALS, which the kernel attaches
+// (and vouches for) when the receiving socket has SO_PASSCRED set; null when it has not. For AF_UNIX
+// datagrams, which have no SO_PEERCRED: a sameUidOnly check per datagram. Fds sent along (SCM_RIGHTS)
+// are not wanted here and are closed (the caller would never learn their numbers).
+Napi::Value RecvFromCred(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info, 0);
+  ByteRange r = ArgBytes(info, 1, SIZE_MAX, SIZE_MAX);
+  int flags = FlagsArg(info, 2) | MSG_CMSG_CLOEXEC;
+  sockaddr_storage ss;
+  struct iovec iov = {r.data, r.length};
+  struct msghdr msg = {};
+  msg.msg_name = &ss;
+  msg.msg_namelen = sizeof ss;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  // Room for the credentials and, should a sender add fds, a few of them (so they can be closed).
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = RetryEintr([&] { return recvmsg(fd, &msg, flags); });
+  if (n < 0) {
+    if (WouldBlock(errno)) return Napi::Number::New(env, -1);
+    ThrowErrno(env, "recvmsg");
+  }
+  Napi::Value cred = env.Null();
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+      struct ucred u;
+      memcpy(&u, CMSG_DATA(c), sizeof u);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("pid", static_cast<double>(u.pid));
+      o.Set("uid", static_cast<double>(u.uid));
+      o.Set("gid", static_cast<double>(u.gid));
+      cred = o;
+    } else if (c->cmsg_type == SCM_RIGHTS) {
+      size_t m = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t k = 0; k < m; k++) {
+        int got;
+        memcpy(&got, CMSG_DATA(c) + k * sizeof(int), sizeof got);
+        close(got);
+      }
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(n)));
+  out.Set(1u, msg.msg_namelen > 0 ? FromSockaddr(env, ss, msg.msg_namelen) : env.Null());
+  out.Set(2u, cred);
+  return out;
+}
+
 }  // namespace
 
 void InitSocket(Napi::Env env, Napi::Object exports) {
@@ -508,6 +575,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFds", Napi::Function::New(env, RecvFds, "recvFds"));
   exports.Set("recvmsgFast", Napi::Function::New(env, RecvmsgFast, "recvmsgFast"));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
+  exports.Set("recvfromCred", Napi::Function::New(env, RecvFromCred, "recvfromCred"));
   Napi::Object c = exports.Get("constants").As<Napi::Object>();
   c.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));
   c.Set("SO_REUSEADDR", static_cast<int>(SO_REUSEADDR));
@@ -515,6 +583,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   c.Set("SO_RCVBUF", static_cast<int>(SO_RCVBUF));
   c.Set("SO_ERROR", static_cast<int>(SO_ERROR));
   c.Set("SO_TYPE", static_cast<int>(SO_TYPE));
+  c.Set("SO_PASSCRED", static_cast<int>(SO_PASSCRED));
   c.Set("IPPROTO_TCP", static_cast<int>(IPPROTO_TCP));
   c.Set("TCP_NODELAY", static_cast<int>(TCP_NODELAY));
   c.Set("SHUT_RD", static_cast<int>(SHUT_RD));
