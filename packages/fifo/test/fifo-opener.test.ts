@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, mkfifo, pipe2, readBlocking } from '@ipc-compare/native';
+import { mkfifo } from '@ipc-compare/native';
 import { fifoTransport } from '../src/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fifo-opener-test-'));
@@ -124,29 +124,3 @@ describe('FifoOpener', () => {
   });
 });
 
-describe('the FIFO channel\'s blocking path without a blocking wait for the opens', () => {
-  it('works once the peer has opened its ends, even before this side\'s open callbacks have run', async () => {
-    const opened = await fifoTransport.open();
-    const { toPeer, fromPeer } = opened.peer.params as { toPeer: string; fromPeer: string };
-    const [r, w] = pipe2();
-    const peer = spawn(process.execPath, [fixture('attach-then-signal.mjs'), toPeer, fromPeer], { stdio: ['ignore', 'inherit', 'inherit', w], cwd: new URL('..', import.meta.url).pathname });
-    close(w);
-    const exited = new Promise<number | null>((resolve) => peer.once('exit', resolve));
-    try {
-      // Blocks this thread (so the event loop, and with it the FifoOpener callbacks, cannot run) until
-      // the peer has attached and sent "hello".
-      const buf = Buffer.alloc(64);
-      expect(buf.subarray(0, readBlocking(r, buf)).toString()).toBe('attached\n');
-      const n = opened.channel.recvSync!(buf);
-      expect(buf.subarray(0, n!).toString()).toBe('hello');
-      opened.channel.sendSync!(Buffer.from('bye'));
-      const m = opened.channel.recvSync!(buf);
-      expect(buf.subarray(0, m!).toString()).toBe('BYE');
-    } finally {
-      close(r);
-      await opened.channel.close();
-      opened.handOff();
-    }
-    expect(await exited).toBe(0);
-  });
-});
