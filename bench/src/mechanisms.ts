@@ -6,7 +6,7 @@ import { pipeTransport } from '@ipc-compare/pipe';
 import { tcpTransport } from '@ipc-compare/tcp';
 import { udpTransport } from '@ipc-compare/udp';
 import { socketpairTransport, unixDgramTransport, unixSeqpacketTransport, unixStreamTransport } from '@ipc-compare/unix';
-import { nodeDgramUdpTransport, nodeNetPipeTransport, nodeNetUnixTransport } from './baselines/index.js';
+import { nodeDgramUdpTransport, nodeNetPipeTransport, nodeNetTcpTransport, nodeNetUnixTransport } from './baselines/index.js';
 import type { Path } from './roles.js';
 
 export interface Mechanism {
@@ -28,6 +28,8 @@ export interface Mechanism {
   latencySizes?: number[];
   /** The same kernel object driven by Node's own API (async path), or null. */
   nodeBaseline: { transport: Transport; title: string } | null;
+  /** Open options that make it listen on `host` (IP mechanisms): how the reach probe tries a network peer. */
+  networkOpenOptions?: (host: string) => unknown;
 }
 
 export const mechanisms: readonly Mechanism[] = [
@@ -49,11 +51,12 @@ export const mechanisms: readonly Mechanism[] = [
   },
   {
     id: 'tcp',
-    title: 'TCP over 127.0.0.1, TCP_NODELAY (async path: node:net)',
+    title: 'TCP over 127.0.0.1, TCP_NODELAY; Node baseline: node:net listen/connect on 127.0.0.1',
     transport: tcpTransport,
     paths: ['blocking', 'async'],
     cBaseline: 'tcp',
-    nodeBaseline: null,
+    nodeBaseline: { transport: nodeNetTcpTransport, title: 'node:net listen/connect on 127.0.0.1 (setNoDelay)' },
+    networkOpenOptions: (host) => ({ host }),
   },
   {
     id: 'udp',
@@ -62,6 +65,7 @@ export const mechanisms: readonly Mechanism[] = [
     paths: ['blocking', 'async'],
     cBaseline: 'udp',
     nodeBaseline: { transport: nodeDgramUdpTransport, title: 'node:dgram end to end' },
+    networkOpenOptions: (host) => ({ host }),
   },
   {
     id: 'unix-stream',

@@ -87,11 +87,15 @@ export interface RowError extends RowBase {
   error: string;
 }
 
-/** One property of one transport: what the notes claim, what the probe saw, and how. */
+/**
+ * One property of one transport: what the notes claim, what the probe saw, and how. `observed` and
+ * `agrees` are null when the property could not be observed here (the evidence says why): such a
+ * cell never counts as agreeing.
+ */
 export interface PropertyCheck<T> {
   claimed: T;
-  observed: T;
-  agrees: boolean;
+  observed: T | null;
+  agrees: boolean | null;
   /** A short account of the observation, e.g. "100 sends arrived as 7 reads". */
   evidence: string;
 }

@@ -1,6 +1,7 @@
 // Peer roles of the benchmark (run in the second process by spawnPeer): the pong side of the latency
 // ping-pong and the receiving side of the throughput stream, each on the async or the blocking path.
-import type { Channel, Role } from '@ipc-compare/core';
+import type { Channel } from '@ipc-compare/core';
+import type { Role } from '@ipc-compare/core/testing';
 import { constants, poll } from '@ipc-compare/native';
 import { Patterns, StreamVerifier, encodeReport } from './protocol.js';
 

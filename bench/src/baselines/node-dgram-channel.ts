@@ -1,10 +1,9 @@
-// A Channel over a connected node:dgram socket: the Node built-in way to do UDP, used as the UDP
-// transport's async path. UDP has no flow control, so neither does this: what the kernel drops is
+// A Channel over a connected node:dgram socket: the Node built-in way to do UDP, measured beside the
+// UDP transport. UDP has no flow control, so neither does this: what the kernel drops is
 // lost, and what Node reads beyond the high-water mark is dropped here and counted.
 import type { Socket } from 'node:dgram';
-import { abortError, assertBytes, ipcError } from './errors.js';
+import { abortError, ipcError, validateBytes as assertBytes, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
 import { RecvWaiters } from './recv-waiters.js';
-import type { Channel, RecvOptions, SendOptions } from './types.js';
 
 export interface NodeDgramChannelOptions {
   transport: string;

@@ -2,8 +2,9 @@
 // 'message'), the same greeting with a token as the UDP transport, no native code on the data path.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import dgram, { type Socket } from 'node:dgram';
-import { NodeDgramChannel, TOKEN_BYTES, ipcError, specParam, type Channel, type Transport } from '@ipc-compare/core';
+import { TOKEN_BYTES, ipcError, makeOpened, specParam, type Channel, type Transport } from '@ipc-compare/core';
 import { UDP_MAX_DATAGRAM, udpSemantics } from '@ipc-compare/udp';
+import { NodeDgramChannel } from './node-dgram-channel.js';
 
 const ID = 'node-dgram-udp';
 const ACK = Buffer.from('ipc-compare:ack\n');
@@ -22,6 +23,7 @@ function connected(s: Socket, port: number, address: string): Promise<void> {
 
 export const nodeDgramUdpTransport: Transport = {
   id: ID,
+  module: '@ipc-compare/bench/baselines',
   semantics: udpSemantics,
   blockingPath: false,
   async open() {
@@ -39,17 +41,7 @@ export const nodeDgramUdpTransport: Transport = {
       socket.on('message', onMessage);
     });
     const { port } = socket.address();
-    const { DeferredChannel } = await import('@ipc-compare/core');
-    const channel = new DeferredChannel({
-      transport: ID,
-      maxMessage: UDP_MAX_DATAGRAM,
-      ready,
-      waitSync: () => {
-        throw ipcError('ERR_CHANNEL_MODE', `${ID} has no blocking path`);
-      },
-      cancel: () => socket.close(),
-    });
-    return { channel, peer: { transport: ID, module: '@ipc-compare/bench/baselines', params: { port, token: token.toString('hex') } }, handOff: () => {} };
+    return makeOpened({ transport: nodeDgramUdpTransport, peer: { transport: ID, params: { port, token: token.toString('hex') } }, connected: ready, cancel: () => socket.close() });
   },
   async attach(spec) {
     const port = specParam(spec, 'port', (v): v is number => Number.isInteger(v), 'a port');

@@ -1,8 +1,9 @@
 // The Node built-in baseline for pipes: the same pipe(2) fds, but driven by node:net (libuv's stream
 // machinery, what `new net.Socket({ fd })` gives any Node program) instead of this project's channel.
 import net from 'node:net';
-import { NodeStreamChannel, adoptInherited, openInherited, type Channel, type OwnedEnds, type Transport } from '@ipc-compare/core';
+import { adoptInherited, openInherited, type Channel, type OwnedEnds, type Transport } from '@ipc-compare/core';
 import { pipePair, pipeSemantics } from '@ipc-compare/pipe';
+import { NodeStreamChannel } from './node-stream-channel.js';
 
 const ID = 'node-net-pipe';
 
@@ -17,10 +18,11 @@ function netChannel(ends: OwnedEnds, onClose: () => void): Channel {
 
 export const nodeNetPipeTransport: Transport = {
   id: ID,
+  module: '@ipc-compare/bench/baselines',
   semantics: pipeSemantics,
   blockingPath: false,
   async open() {
-    return openInherited({ transport: ID, module: '@ipc-compare/bench/baselines', ...pipePair(), makeChannel: netChannel });
+    return openInherited({ transport: nodeNetPipeTransport, ...pipePair(), makeChannel: netChannel });
   },
   async attach(spec) {
     return netChannel(adoptInherited(spec), () => {});

@@ -1,9 +1,8 @@
-// A Channel over Node's own streams (net.Socket and friends): how the built-in baselines run, and the
-// async path of mechanisms Node already handles well (TCP, UNIX stream sockets).
+// A Channel over Node's own streams (net.Socket and friends): how the built-in baselines run (node:net
+// on a pipe, a UNIX socket path, TCP) beside this project's engine on the same kernel objects.
 import type { Readable, Writable } from 'node:stream';
-import { abortError, assertBytes, ipcError } from './errors.js';
+import { abortError, ipcError, validateBytes as assertBytes, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
 import { RecvWaiters } from './recv-waiters.js';
-import type { Channel, RecvOptions, SendOptions } from './types.js';
 
 export interface NodeStreamChannelOptions {
   transport: string;
@@ -107,8 +106,10 @@ export class NodeStreamChannel implements Channel {
   /** Half-close: flushes and ends the write side (FIN on a socket, close on a pipe). */
   end(): Promise<void> {
     const w = this.#writable;
-    if (!w || this.#closed || w.writableEnded) return Promise.resolve();
-    return new Promise((resolve) => w.end(resolve));
+    if (this.#closed) return Promise.reject(ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`));
+    if (!w || w.writableEnded) return Promise.resolve();
+    // The callback gets an error if the stream fails first: reject with it, never resolve with it.
+    return new Promise((resolve, reject) => w.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
 
   async close(): Promise<void> {

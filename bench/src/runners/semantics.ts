@@ -1,27 +1,34 @@
 // Semantics probes: what each transport does, observed across two real processes, compared with what
 // the course notes claim (Transport.semantics). Nothing here trusts the claim; each property has an
-// experiment and a one-line account of what it saw.
+// experiment and a one-line account of what it saw. A property that could not be observed here says so
+// (observed null, "not observed: why"): it is never filled in from configuration.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { makeTestMessage, messageChannel, snapshotFds, testMessageSize, spawnPeer, type Channel, type Opened, type PeerProcess, type Transport } from '@ipc-compare/core';
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { messageChannel, type Channel, type Transport } from '@ipc-compare/core';
+import { makeTestMessage, snapshotFds, spawnPeer, testMessageSize, type PeerProcess } from '@ipc-compare/core/testing';
 import { constants, fstat, read, send, sendFds, write } from '@ipc-compare/native';
 import type { Mechanism } from '../mechanisms.js';
+import { makeNetnsPair, netnsUnavailable } from '../reach/netns.js';
 import type { PropertyCheck, SemanticsRow } from '../results.js';
 
 const CORE_ROLES = '@ipc-compare/core/roles';
+const ATTACH_UNRELATED = fileURLToPath(new URL('../reach/attach-unrelated.js', import.meta.url));
+const LISTEN_IN_NETNS = fileURLToPath(new URL('../reach/listen-in-netns.js', import.meta.url));
 
-async function withPeer<T>(t: Transport, openOptions: unknown, role: { name: string; args?: unknown }, body: (o: Opened, peer: PeerProcess) => Promise<T>): Promise<T> {
+async function withPeer<T>(t: Transport, openOptions: unknown, role: { name: string; args?: unknown }, body: (channel: Channel, peer: PeerProcess) => Promise<T>): Promise<T> {
   const opened = await t.open(openOptions);
   let peer: PeerProcess | undefined;
+  let channel: Channel | undefined;
   try {
     peer = await spawnPeer(opened, { module: CORE_ROLES, ...role });
-    return await body(opened, peer);
+    channel = await opened.connect();
+    return await body(channel, peer);
   } finally {
-    await opened.channel.close().catch(() => {});
+    await channel?.close().catch(() => {});
+    await opened.close();
     await peer?.[Symbol.asyncDispose]();
   }
 }
@@ -30,16 +37,20 @@ function check<T>(claimed: T, observed: T, evidence: string): PropertyCheck<T> {
   return { claimed, observed, agrees: claimed === observed, evidence };
 }
 
-/** 100 sends of 1…100 bytes; does each recv return exactly one of them? */
+function notObserved<T>(claimed: T, why: string): PropertyCheck<T> {
+  return { claimed, observed: null, agrees: null, evidence: `not observed: ${why}` };
+}
+
+/** 100 sends of 1…100 bytes, all in the kernel before the first read; does each recv return exactly one? */
 async function probeBoundaries(m: Mechanism): Promise<PropertyCheck<boolean>> {
   const sizes = Array.from({ length: 100 }, (_, i) => i + 1);
   const total = sizes.reduce((a, b) => a + b, 0);
-  return withPeer(m.transport, m.openOptions, { name: 'burst', args: { sizes } }, async (o) => {
-    await sleep(200); // all 100 sends are in the kernel before the first read
+  return withPeer(m.transport, m.openOptions, { name: 'burst', args: { sizes } }, async (channel, peer) => {
+    await peer.nextControl(); // the peer says all 100 sends are done
     const reads: number[] = [];
     let got = 0;
     while (got < total) {
-      const c = await o.channel.recv();
+      const c = await channel.recv();
       if (c === null) throw new Error(`end of stream after ${got} of ${total} bytes`);
       reads.push(c.byteLength);
       got += c.byteLength;
@@ -52,12 +63,12 @@ async function probeBoundaries(m: Mechanism): Promise<PropertyCheck<boolean>> {
 
 /** Which directions each fd of the connected channel allows (a 0-byte read/write on each). */
 async function probeDuplex(m: Mechanism): Promise<PropertyCheck<'full' | 'half'>> {
-  return withPeer(m.transport, m.openOptions, { name: 'echo' }, async (o) => {
-    await o.channel.send(Buffer.from('x')); // connected both ways
-    await o.channel.recv();
+  return withPeer(m.transport, m.openOptions, { name: 'echo' }, async (channel) => {
+    await channel.send(Buffer.from('x')); // connected both ways
+    await channel.recv();
     const open = snapshotFds();
-    const ipc = (o.channel.fds?.() ?? []).map((fd) => ({ fd, target: open.get(fd) ?? '?' }));
-    if (ipc.length === 0) throw new Error(`${m.id}: the channel does not say which fds it uses`);
+    const ipc = (channel.fds?.() ?? []).map((fd) => ({ fd, target: open.get(fd) ?? '?' }));
+    if (ipc.length === 0) return notObserved(m.transport.semantics.duplex, 'the channel does not say which fds it uses');
     const can = (fn: () => unknown) => {
       try {
         fn();
@@ -85,8 +96,8 @@ async function probeReliable(m: Mechanism): Promise<PropertyCheck<boolean>> {
   // drop does drop, and one that cannot has to hold the sender back.
   const idleMs = m.transport.semantics.endOfStream ? undefined : 1000;
   const args = { count, maxMessage: max, pauseEvery: 100, pauseMs: 2, idleMs };
-  return withPeer(m.transport, m.openOptions, { name: 'sink', args }, async (o, peer) => {
-    const ch: Channel = messageChannel(o.channel, m.transport.semantics.boundaries);
+  return withPeer(m.transport, m.openOptions, { name: 'sink', args }, async (channel, peer) => {
+    const ch: Channel = messageChannel(channel, m.transport.semantics.boundaries);
     let last: Promise<void> = Promise.resolve();
     for (let i = 0; i < count; i++) {
       last = ch.send(makeTestMessage(i, testMessageSize(i, max)));
@@ -94,57 +105,121 @@ async function probeReliable(m: Mechanism): Promise<PropertyCheck<boolean>> {
       if (i % 64 === 63) await last;
     }
     await last;
-    const heldBack = o.channel.syscalls?.wouldBlock;
-    await o.channel.close();
-    const r = (await peer.result()) as { received: number; lost: number; reordered: number; errors: string[]; paused: number };
+    const heldBack = channel.syscalls?.wouldBlock;
+    await channel.close();
+    const r = (await peer.result()) as { received: number; duplicates: number; reordered: number; errors: string[]; paused: number; seen: string };
+    const bits = Buffer.from(r.seen, 'base64');
+    let arrived = 0;
+    for (let i = 0; i < count; i++) if (bits[i >> 3]! & (1 << (i & 7))) arrived++;
+    const lost = count - arrived;
     const corrupt = r.errors.filter((e) => /corrupted|bytes, expected/.test(e));
-    const ok = r.received === count && r.lost === 0 && r.errors.length === 0;
+    const ok = lost === 0 && r.errors.length === 0;
     const held = heldBack === undefined ? '' : heldBack > 0 ? `; the kernel made the sender wait ${heldBack} times (EAGAIN) instead of dropping` : '; the sender never had to wait';
     const evidence = ok
       ? `${count} messages sent faster than the receiver read them (it paused ${r.paused}×): all arrived, in order, intact${held}`
-      : `${count} sent to a receiver that kept pausing: ${r.received} arrived, ${r.lost} lost (${((r.lost / count) * 100).toFixed(1)}%), ${r.reordered} out of order, ${corrupt.length ? 'some corrupt' : 'none corrupt'}`;
+      : `${count} sent to a receiver that kept pausing: ${arrived} arrived, ${lost} lost (${((lost / count) * 100).toFixed(1)}%), ${r.reordered} out of order, ${corrupt.length ? 'some corrupt' : 'none corrupt'}`;
     return check(m.transport.semantics.reliable, ok, evidence);
   });
 }
 
-/** Can a process that inherited nothing, started in its own session, attach with just the spec? */
-async function probeReach(m: Mechanism): Promise<PropertyCheck<'related' | 'local' | 'network'>> {
-  const script = fileURLToPath(new URL('../unrelated-attach.js', import.meta.url));
+/** Runs a node script, returns its stdout lines as they come and its exit. */
+function runScript(prefix: string[], script: string, args: string[]) {
+  const [cmd, ...rest] = [...prefix, process.execPath, script, ...args];
+  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: Array<() => void> = [];
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    partial += s;
+    for (let i = partial.indexOf('\n'); i >= 0; i = partial.indexOf('\n')) {
+      lines.push(partial.slice(0, i));
+      partial = partial.slice(i + 1);
+      waiters.splice(0).forEach((w) => w());
+    }
+  });
+  const closed = new Promise<void>((r) =>
+    child.once('close', () => {
+      if (partial) lines.push(partial);
+      waiters.splice(0).forEach((w) => w());
+      r();
+    }),
+  );
+  let read = 0;
+  const nextLine = async (): Promise<string | null> => {
+    while (read >= lines.length && child.exitCode === null && child.signalCode === null) await new Promise<void>((r) => waiters.push(r));
+    return read < lines.length ? lines[read++]! : null;
+  };
+  return { child, nextLine, closed };
+}
+
+/** An unrelated process (own session, nothing inherited) attaches with just the spec and sends one message. */
+async function unrelatedReaches(m: Mechanism): Promise<{ ok: boolean; evidence: string }> {
   const opened = await m.transport.open(m.openOptions);
   try {
     const spec = opened.peer;
-    const child = spawn('setsid', [process.execPath, script, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    const arrived = opened.channel.recv().then(
-      (c) => (c ? Buffer.from(c).toString() : null),
+    const arriving = opened.connect().then(
+      (ch) => ch.recv().then((c) => (ch.close(), c ? Buffer.from(c).toString() : null)),
       () => null,
     );
-    await new Promise((r) => child.once('close', r));
-    const r = JSON.parse(out || '{"ok":false,"message":"no report"}') as { ok: boolean; code?: string; message?: string };
-    if (!r.ok) {
+    const p = runScript(['setsid'], ATTACH_UNRELATED, [JSON.stringify(spec)]);
+    const report = JSON.parse((await p.nextLine()) ?? '{"ok":false,"message":"no report"}') as { ok: boolean; code?: string };
+    await p.closed;
+    if (!report.ok) {
       const how = spec.inheritFds?.length ? `the spec only names ${spec.inheritFds.length} fds to inherit` : 'attach failed';
-      return check(m.transport.semantics.reach, 'related', `a process that inherited nothing could not attach (${r.code}: ${how})`);
+      return { ok: false, evidence: `a process that inherited nothing could not attach (${report.code}: ${how})` };
     }
-    const got = await Promise.race([arrived, sleep(2000).then(() => null)]);
+    const got = await arriving;
     const params = (spec.params ?? {}) as Record<string, unknown>;
-    const byAddress = typeof params.host === 'string' && typeof params.port === 'number';
-    const observed = byAddress ? 'network' : 'local';
-    const names = Object.values(params).filter((v): v is string => typeof v === 'string' && /^[/\0]/.test(v)).map((v) => (v.startsWith('\0') ? `@${v.slice(1)} (abstract)` : v));
-    const how = byAddress ? `knowing only ${String(params.host)}:${String(params.port)} (an IP address: the same works from another host)` : `knowing only ${names.join(', ')}`;
-    return check(m.transport.semantics.reach, observed, `an unrelated process (own session, nothing inherited) attached ${how}${got === 'reach-probe' ? ' and its message arrived' : ''}`);
+    const names = Object.entries(params)
+      .filter(([k, v]) => k !== 'token' && (typeof v === 'string' || typeof v === 'number'))
+      .map(([, v]) => (typeof v === 'string' && v.startsWith('\0') ? `@${v.slice(1)} (abstract)` : String(v)));
+    return { ok: got === 'reach-probe', evidence: `an unrelated process (own session, nothing inherited) attached knowing only ${names.join(', ')}${got === 'reach-probe' ? ' and its message arrived' : ', but its message did not arrive'}` };
   } finally {
-    await opened.channel.close().catch(() => {});
-    opened.handOff();
+    await opened.close();
   }
+}
+
+/**
+ * Network reach: the listener runs in one network namespace on its veth address, the peer in another
+ * connects to that address (allowRemote), and its message must arrive.
+ */
+async function networkReaches(m: Mechanism): Promise<{ ok: boolean; evidence: string } | string> {
+  if (!m.networkOpenOptions) return 'it has no network address to listen on (a path or inherited fds)';
+  const why = await netnsUnavailable();
+  if (why) return why;
+  const pair = await makeNetnsPair();
+  try {
+    const listener = runScript(pair.exec(pair.a.ns), LISTEN_IN_NETNS, [m.transport.module, m.transport.id, pair.a.address]);
+    const specLine = await listener.nextLine();
+    if (!specLine || !specLine.startsWith('{"transport"')) return { ok: false, evidence: `the listener in ${pair.a.ns} could not start: ${specLine ?? 'no output'}` };
+    const peer = runScript(pair.exec(pair.b.ns), ATTACH_UNRELATED, [specLine, '--allow-remote']);
+    const report = JSON.parse((await peer.nextLine()) ?? '{"ok":false}') as { ok: boolean; code?: string; message?: string };
+    await peer.closed;
+    const outcome = JSON.parse((await listener.nextLine()) ?? '{}') as { got?: string | null; error?: string };
+    await listener.closed;
+    const where = `a peer in network namespace ${pair.b.ns} (${pair.b.address}) connected over a veth link to ${pair.a.address} in ${pair.a.ns}`;
+    if (!report.ok) return { ok: false, evidence: `${where}: attach failed (${report.code}: ${report.message})` };
+    return { ok: outcome.got === 'reach-probe', evidence: `${where}${outcome.got === 'reach-probe' ? ', and its message arrived' : `, but its message did not arrive (${outcome.error ?? 'nothing'})`}` };
+  } finally {
+    await pair.remove();
+  }
+}
+
+/** The widest reach observed: the peer may be related only, any local process, or on another host. */
+async function probeReach(m: Mechanism): Promise<PropertyCheck<'related' | 'local' | 'network'>> {
+  const claimed = m.transport.semantics.reach;
+  const local = await unrelatedReaches(m);
+  if (!local.ok) return check(claimed, 'related', local.evidence);
+  const network = await networkReaches(m);
+  if (typeof network === 'string') return check(claimed, 'local', `${local.evidence}; network: not tried, ${network}`);
+  return check(claimed, network.ok ? 'network' : 'local', `${local.evidence}; ${network.evidence}`);
 }
 
 /** A 2000-byte message read into 100 bytes: cut (datagrams) or continued by the next read (streams)? */
 async function probeTruncation(m: Mechanism): Promise<PropertyCheck<boolean>> {
   const claimed = m.transport.semantics.boundaries; // one recv per message: what does not fit is lost
-  if (!m.transport.blockingPath) return check(claimed, claimed, 'not probed: no blocking path to read into a small buffer');
-  return withPeer(m.transport, m.openOptions, { name: 'burst', args: { sizes: [2000, 10] } }, async (o) => {
-    const ch = o.channel;
+  if (!m.transport.blockingPath) return notObserved(claimed, 'no blocking path to read into a small buffer');
+  return withPeer(m.transport, m.openOptions, { name: 'burst', args: { sizes: [2000, 10] } }, async (ch) => {
     const small = Buffer.alloc(100);
     const first = ch.recvSync!(small);
     const trunc = ch.lastTruncation ?? null;
@@ -159,22 +234,27 @@ async function probeTruncation(m: Mechanism): Promise<PropertyCheck<boolean>> {
 /** The largest message one send accepts: EMSGSIZE above it (binary search on the channel's socket). */
 async function probeMaxMessage(m: Mechanism): Promise<PropertyCheck<number | null>> {
   const claimed = m.transport.semantics.maxMessage ?? null;
-  if (!m.transport.semantics.boundaries) return check(claimed, null, 'a byte stream: no message size (a send of any length arrives as bytes)');
-  return withPeer(m.transport, m.openOptions, { name: 'echo' }, async (o) => {
-    await o.channel.send(Buffer.from('x')); // connected
-    await o.channel.recv();
-    const [fd] = o.channel.fds!();
+  return withPeer(m.transport, m.openOptions, { name: 'echo' }, async (channel) => {
+    await channel.send(Buffer.from('x')); // connected
+    await channel.recv();
+    const fds = channel.fds?.() ?? [];
+    const fd = fds[fds.length - 1];
+    if (fd === undefined) return notObserved(claimed, 'the channel does not say which fd it uses');
+    if (fstat(fd).type !== 'socket') return check(claimed, null, `a ${fstat(fd).type}: a byte stream, a send of any length arrives as bytes (no message size)`);
     // Ask the kernel directly (the channel itself refuses oversize messages before any syscall). A full
-    // queue (EAGAIN) still means the size is acceptable.
+    // queue (EAGAIN) still means the size is acceptable; a stream socket takes any size.
     const fits = (n: number) => {
       try {
-        send(fd!, Buffer.alloc(n), constants.MSG_DONTWAIT);
+        send(fd, Buffer.alloc(n), constants.MSG_DONTWAIT);
         return true;
       } catch (err) {
         if ((err as { code?: string }).code === 'EMSGSIZE') return false;
         throw err;
       }
     };
+    if (!m.transport.semantics.boundaries) {
+      return check(claimed, fits(4 << 20) ? null : 0, 'a stream socket: a 4 MiB send was accepted (no message size; the bytes arrive as a stream)');
+    }
     let lo = 1;
     let hi = 1 << 22;
     while (lo < hi) {
@@ -193,17 +273,16 @@ async function probeMaxMessage(m: Mechanism): Promise<PropertyCheck<number | nul
  */
 async function probePassesFds(m: Mechanism): Promise<PropertyCheck<boolean>> {
   const claimed = m.transport.semantics.passesFds;
-  const file = join(tmpdir(), `ipc-compare-fdprobe-${process.pid}-${Date.now()}`);
+  const file = join(tmpdir(), `ipc-compare-fdprobe-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const secret = `passed by pid ${process.pid}`;
-  writeFileSync(file, secret, { mode: 0o600 });
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
   const fileFd = openSync(file, 'r');
   unlinkSync(file);
   try {
-    return await withPeer(m.transport, m.openOptions, { name: 'fd-probe' }, async (o, peer) => {
-      await (o.channel as { ready?: Promise<void> }).ready; // a channel still connecting: wait for it
-      const fds = o.channel.fds?.() ?? [];
+    return await withPeer(m.transport, m.openOptions, { name: 'fd-probe' }, async (channel, peer) => {
+      const fds = channel.fds?.() ?? [];
       const wfd = fds[fds.length - 1];
-      if (wfd === undefined) return check(claimed, false, 'the channel has no fd to try SCM_RIGHTS on');
+      if (wfd === undefined) return notObserved(claimed, 'the channel has no fd to try SCM_RIGHTS on');
       try {
         sendFds(wfd, Buffer.from('f'), [fileFd]);
       } catch (err) {

@@ -1,6 +1,7 @@
 // One measured pairing: open the mechanism's transport (or its Node built-in baseline), start the peer
 // process on its CPU with a bench role, pin this process, run the body, and release everything.
-import { placementCpus, spawnPeer, type Channel, type Placement, type PeerProcess } from '@ipc-compare/core';
+import { placementCpus, type Channel, type Placement } from '@ipc-compare/core';
+import { spawnPeer, type PeerProcess } from '@ipc-compare/core/testing';
 import type { Mechanism } from '../mechanisms.js';
 import type { Path } from '../roles.js';
 import { withPinnedSelf } from './pin.js';
@@ -21,18 +22,20 @@ export async function withSession<T>(
   const cpus = placementCpus(placement);
   const transport = impl === 'node' ? m.nodeBaseline!.transport : m.transport;
   const opened = await transport.open(impl === 'node' ? undefined : m.openOptions);
-  const peer = await spawnPeer(
-    opened,
-    { module: '@ipc-compare/bench/roles', name: role.name, args: { size: role.size, path: role.path, writes: role.writes ?? 1 } },
-    { cpus: cpus.child === null ? null : [cpus.child] },
-  ).catch(async (err: unknown) => {
-    await opened.channel.close();
-    throw err;
-  });
+  let peer: PeerProcess | undefined;
+  let channel: Channel | undefined;
   try {
-    return await withPinnedSelf(cpus.parent, () => body({ channel: opened.channel, peer, cpus }));
+    peer = await spawnPeer(
+      opened,
+      { module: '@ipc-compare/bench/roles', name: role.name, args: { size: role.size, path: role.path, writes: role.writes ?? 1 } },
+      { cpus: cpus.child === null ? null : [cpus.child] },
+    );
+    channel = await opened.connect();
+    const s: Session = { channel, peer, cpus };
+    return await withPinnedSelf(cpus.parent, () => body(s));
   } finally {
-    await opened.channel.close();
-    await peer[Symbol.asyncDispose]();
+    await channel?.close();
+    await opened.close();
+    await peer?.[Symbol.asyncDispose]();
   }
 }
