@@ -26,7 +26,7 @@ export const profiles: Record<Profile['name'], Profile> = {
   quick: {
     name: 'quick',
     repetitions: 3,
-    latencySizes: [1, 65536],
+    latencySizes: [1],
     throughputSizes: [64, 65536],
     latencyWarmupMs: 30,
     latencyDurationMs: 100,
