@@ -20,9 +20,9 @@ export interface LatencyStats {
  * (64 KiB throughput ≥ 80 % of C, blocking round trip ≤ 1.3× C), so a row whose own repetitions differ
  * by more cannot say on which side of such a line it stands; and this machine's known failure — the
  * same figure 3 µs in one run and 60 µs in the next (FACTS.md: unpinned, bimodal) — is far wider.
- * Measured here (quick profile, 2 vCPUs shared with other work): pinned C and TS blocking latency rows
- * typically repeat within 5–15 %, so the flag leaves them alone; 100 ms throughput windows and the
- * async paths cross it often, and those are the figures to re-measure with longer windows.
+ * Measured here (quick profile, 2 vCPUs, other work running meanwhile): the median spread was ≈ 9 %
+ * for C latency rows and ≈ 13–15 % for TS blocking ones, ≈ 15–30 % for throughput and async rows; a
+ * third to a half of all rows crossed 20 % — those are the figures to re-measure with longer windows.
  */
 export const UNSTABLE_SPREAD = 0.2;
 
