@@ -4,8 +4,8 @@
  */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "histogram.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -32,7 +32,8 @@
 #define MSG_MAGIC       0x43435049u     /* "IPCC" */
 #define REPORT_MAGIC    0x52435049u     /* "IPCR" */
 #define FLAG_END        1u
-#define REPORT_SIZE     48
+#define FLAG_WARMUP     2u              /* a data message of the warm-up */
+#define REPORT_SIZE     56
 #define RX_MIN_BUF      65536
 #define DGRAM_REPLY_MS  1000            /* latency: no echo by then = lost */
 #define DGRAM_IDLE_MS   500             /* throughput: silence = the end */
@@ -114,10 +115,11 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: %s latency    --size N --warmup-ms N --duration-ms N"
         " [--cpu-parent C] [--cpu-child C] [--writes %s]%s\n"
-        "       %s throughput --size N --duration-ms N"
+        "       %s throughput --size N [--warmup-ms N] --duration-ms N"
         " [--cpu-parent C] [--cpu-child C]%s\n"
         "  --size N         bytes per message, 1..%zu (throughput: at least %d)\n"
-        "  --warmup-ms N    latency only: warm-up before timing, 0..%d ms\n"
+        "  --warmup-ms N    warm-up before timing, 0..%d ms (latency: required;\n"
+        "                   throughput: default 0)\n"
         "  --duration-ms N  timed window, 1..%d ms\n"
         "  --cpu-parent C   pin the parent to CPU C (default: scheduler's choice)\n"
         "  --cpu-child C    pin the child to CPU C (default: scheduler's choice)\n",
@@ -228,8 +230,6 @@ static void parse_options(int argc, char **argv, struct options *o)
         usage_error("--duration-ms is required");
     if (o->mode == MODE_LATENCY && warmup < 0)
         usage_error("--warmup-ms is required for latency");
-    if (o->mode == MODE_THROUGHPUT && warmup >= 0)
-        usage_error("--warmup-ms applies to latency only");
     if (o->mode == MODE_THROUGHPUT && size < MIN_TP_SIZE)
         usage_error("--size: throughput messages need at least %d bytes",
                     MIN_TP_SIZE);
@@ -398,44 +398,25 @@ static uint64_t ms_to_ns(int64_t ms)
     return (uint64_t)ms * 1000000u;
 }
 
-/* First field of schedstat: time spent on the CPU, in ns. */
-static uint64_t thread_cpu_ns(pid_t pid, const char *tid)
-{
-    char path[sizeof "/proc//task//schedstat" + 12 + NAME_MAX];
-    unsigned long long ns;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat", (int)pid, tid);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        if (errno == ENOENT || errno == ESRCH)
-            return 0;               /* the thread ended meanwhile */
-        die(path);
-    }
-    if (fscanf(f, "%llu", &ns) != 1)
-        fatal("%s: cannot parse", path);
-    fclose(f);
-    return ns;
-}
-
+/*
+ * The process's CPU-time clock: user + system time of all its threads
+ * (exited ones included), exact at the moment of the call, for this process
+ * (pid 0 or our own) or another one (the child). The TypeScript rows read
+ * the same clock (cpuTimeNs in the addon), so CPU figures compare.
+ */
 uint64_t cpu_ns_of(pid_t pid)
 {
-    char path[sizeof "/proc//task" + 12];
-    struct dirent *e;
-    uint64_t sum = 0;
-    DIR *d;
+    struct timespec ts;
+    clockid_t clock;
+    int err = clock_getcpuclockid(pid == getpid() ? 0 : pid, &clock);
 
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    d = opendir(path);
-    if (d == NULL)
-        die(path);
-    for (errno = 0; (e = readdir(d)) != NULL; errno = 0)
-        if (e->d_name[0] != '.')
-            sum += thread_cpu_ns(pid, e->d_name);
-    if (errno != 0)
-        die("readdir");
-    closedir(d);
-    return sum;
+    if (err != 0) {
+        errno = err;
+        die("clock_getcpuclockid");
+    }
+    if (clock_gettime(clock, &ts) < 0)
+        die("clock_gettime");
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* CPU time of both processes at one moment. */
@@ -704,22 +685,6 @@ static const unsigned char *pattern(uint64_t seq)
 
 /* ------------------------------------------------------ latency (ping-pong) */
 
-struct samples { uint64_t *v; size_t n, cap; };
-
-static void samples_push(struct samples *s, uint64_t x)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 65536;
-        uint64_t *v = realloc(s->v, cap * sizeof *v);
-
-        if (v == NULL)
-            die("realloc");
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = x;
-}
-
 /* Sends one latency message as `writes` write() calls (each completed by
  * write_full on a short write): 1 = the whole message; 2 = the first
  * ceil(size/2) bytes, then the rest. Two small writes before the peer can
@@ -774,9 +739,10 @@ static void round_trip(const struct options *o, int rfd, int wfd,
               o->datagram ? "wrong datagram" : "stream out of sync");
 }
 
-/* Parent: discarded first round trip, warm-up, then the timed window. */
+/* Parent: discarded first round trip, warm-up, then the timed window, every
+ * round trip recorded in the histogram (constant memory however long). */
 static void ping(const struct options *o, int rfd, int wfd,
-                 struct samples *s, struct cpu_mark *cpu)
+                 struct histogram *h, struct cpu_mark *cpu)
 {
     size_t cap = o->datagram ? rx_capacity(o->size) : o->size;
     unsigned char *reply = xmalloc(cap);
@@ -796,7 +762,7 @@ static void ping(const struct options *o, int rfd, int wfd,
         t0 = now_ns();
         round_trip(o, rfd, wfd, reply, cap);
         t1 = now_ns();
-        samples_push(s, t1 - t0);
+        hist_record(h, t1 - t0);
     } while (t1 - start < ms_to_ns(o->duration_ms));
     c1 = cpu_mark();
 
@@ -831,7 +797,15 @@ static void pong(const struct options *o, int rfd, int wfd)
 
 struct report {
     uint64_t received, lost, reordered, corrupt, bytes;
+    uint64_t warmup_received;   /* of received: those flagged FLAG_WARMUP */
     uint64_t expected;          /* receiver's state, not sent */
+};
+
+/* What the sender measured: the timed window only (warm-up excluded). */
+struct stream_counts {
+    uint64_t warmup_messages;   /* data messages sent during the warm-up */
+    uint64_t messages;          /* data messages sent in the timed window */
+    uint64_t elapsed;           /* ns, timed window start to the report */
 };
 
 /* One message: header and payload gathered from two buffers in one call,
@@ -884,14 +858,24 @@ static void end_and_report_dgram(const struct options *o, int rfd, int wfd,
         fatal("report of %zd bytes, expected %d", n, REPORT_SIZE);
 }
 
-/* Parent: stream for duration_ms, send END, wait for the receiver's report. */
+/*
+ * Parent: stream warm-up messages (flagged FLAG_WARMUP) for warmup_ms, then
+ * the timed window for duration_ms, send END, wait for the receiver's
+ * report. The clock and both CPU marks start with the first message of the
+ * timed window and stop when the report has arrived.
+ */
 static void sender(const struct options *o, int rfd, int wfd,
-                   struct report *rep, uint64_t *messages,
-                   uint64_t *elapsed, struct cpu_mark *cpu)
+                   struct report *rep, struct stream_counts *sc,
+                   struct cpu_mark *cpu)
 {
     unsigned char buf[REPORT_SIZE];
-    uint64_t seq = 0, start;
+    uint64_t seq = 0, start, warm_end;
     struct cpu_mark c0, c1;
+
+    warm_end = now_ns() + ms_to_ns(o->warmup_ms);
+    while (o->warmup_ms > 0 && now_ns() < warm_end)
+        send_message(o, wfd, seq++, FLAG_WARMUP);
+    sc->warmup_messages = seq;
 
     c0 = cpu_mark();
     start = now_ns();
@@ -905,7 +889,7 @@ static void sender(const struct options *o, int rfd, int wfd,
         if (read_full(rfd, buf, REPORT_SIZE) == 0)
             fatal("the child closed the channel before its report");
     }
-    *elapsed = now_ns() - start;
+    sc->elapsed = now_ns() - start;
     c1 = cpu_mark();
 
     if (get_le32(buf) != REPORT_MAGIC)
@@ -915,7 +899,8 @@ static void sender(const struct options *o, int rfd, int wfd,
     rep->reordered = get_le64(buf + 24);
     rep->corrupt = get_le64(buf + 32);
     rep->bytes = get_le64(buf + 40);
-    *messages = seq;
+    rep->warmup_received = get_le64(buf + 48);
+    sc->messages = seq - sc->warmup_messages;
     cpu->parent = c1.parent - c0.parent;
     cpu->child = c1.child - c0.child;
 }
@@ -927,6 +912,7 @@ static int check_message(const unsigned char *m, size_t size, struct report *r,
                          uint64_t *end_seq)
 {
     uint64_t seq = get_le64(m + 8);
+    uint32_t flags = get_le32(m + 4);
     int payload_ok;
 
     if (get_le32(m) != MSG_MAGIC) {
@@ -936,7 +922,7 @@ static int check_message(const unsigned char *m, size_t size, struct report *r,
     }
     payload_ok = memcmp(m + HEADER_SIZE, pattern(seq) + HEADER_SIZE,
                         size - HEADER_SIZE) == 0;
-    if (get_le32(m + 4) & FLAG_END) {
+    if (flags & FLAG_END) {
         if (!payload_ok)
             r->corrupt++;
         *end_seq = seq;
@@ -948,8 +934,11 @@ static int check_message(const unsigned char *m, size_t size, struct report *r,
         r->reordered++;
     if (!payload_ok)
         r->corrupt++;
-    else if (seq >= r->expected)
+    else if (seq >= r->expected) {
         r->received++;
+        if (flags & FLAG_WARMUP)
+            r->warmup_received++;
+    }
     if (seq >= r->expected)     /* a late message does not rewind us */
         r->expected = seq + 1;
     return 0;
@@ -1052,6 +1041,7 @@ static void receiver(const struct options *o, int rfd, int wfd)
     put_le64(out + 24, r.reordered);
     put_le64(out + 32, r.corrupt);
     put_le64(out + 40, r.bytes);
+    put_le64(out + 48, r.warmup_received);
 
     /* Stay alive until the parent closes: it still reads our CPU time. */
     if (!o->datagram) {
@@ -1198,47 +1188,48 @@ static void print_head(const struct options *o, const char *mode)
         printf(",\"writes\":%d", o->writes);
 }
 
-static void print_latency(const struct options *o, const struct samples *s,
+static void print_latency(const struct options *o, const struct histogram *h,
                           const struct cpu_mark *cpu)
 {
     print_head(o, "latency");
-    printf(",\"samplesNs\":[");
-    for (size_t i = 0; i < s->n; i++)
-        printf(i ? ",%" PRIu64 : "%" PRIu64, s->v[i]);
-    printf("],\"cpuNsParent\":%" PRIu64 ",\"cpuNsChild\":%" PRIu64 "}\n",
+    printf(",\"histogram\":");
+    hist_print_json(stdout, h);
+    printf(",\"cpuNsParent\":%" PRIu64 ",\"cpuNsChild\":%" PRIu64 "}\n",
            cpu->parent, cpu->child);
 }
 
-static void print_throughput(const struct options *o, uint64_t messages,
-                             uint64_t elapsed, const struct cpu_mark *cpu,
+static void print_throughput(const struct options *o,
+                             const struct stream_counts *sc,
+                             const struct cpu_mark *cpu,
                              const struct report *r)
 {
     print_head(o, "throughput");
-    printf(",\"messages\":%" PRIu64 ",\"bytes\":%" PRIu64
-           ",\"elapsedNs\":%" PRIu64 ",\"cpuNsParent\":%" PRIu64
-           ",\"cpuNsChild\":%" PRIu64 ",\"received\":%" PRIu64
+    printf(",\"warmupMessages\":%" PRIu64 ",\"messages\":%" PRIu64
+           ",\"bytes\":%" PRIu64 ",\"elapsedNs\":%" PRIu64
+           ",\"cpuNsParent\":%" PRIu64 ",\"cpuNsChild\":%" PRIu64
+           ",\"received\":%" PRIu64 ",\"warmupReceived\":%" PRIu64
            ",\"lost\":%" PRIu64 ",\"reordered\":%" PRIu64
            ",\"corrupt\":%" PRIu64 "}\n",
-           messages, messages * o->size, elapsed,
-           cpu->parent, cpu->child, r->received, r->lost, r->reordered,
-           r->corrupt);
+           sc->warmup_messages, sc->messages, sc->messages * o->size,
+           sc->elapsed, cpu->parent, cpu->child, r->received,
+           r->warmup_received, r->lost, r->reordered, r->corrupt);
 }
 
 int run_parent(const struct options *opt, int rfd, int wfd)
 {
-    struct samples s = { 0 };
+    struct histogram *h = NULL;
     struct report r = { 0 };
+    struct stream_counts sc = { 0 };
     struct cpu_mark cpu;
-    uint64_t messages = 0, elapsed = 0;
 
     /* Setup is over: both ends are open, no name is needed any more. */
     end_setup_watch();
     temp_remove();
 
     if (opt->mode == MODE_LATENCY)
-        ping(opt, rfd, wfd, &s, &cpu);
+        ping(opt, rfd, wfd, h = hist_new(), &cpu);
     else
-        sender(opt, rfd, wfd, &r, &messages, &elapsed, &cpu);
+        sender(opt, rfd, wfd, &r, &sc, &cpu);
     /* A datagram socket has no end of file to send: an empty datagram
      * tells the child to stop. (The child's queue is empty by now, so even
      * UDP does not drop it.) */
@@ -1249,12 +1240,12 @@ int run_parent(const struct options *opt, int rfd, int wfd)
 
     /* Only a fully successful run prints its JSON. */
     if (opt->mode == MODE_LATENCY)
-        print_latency(opt, &s, &cpu);
+        print_latency(opt, h, &cpu);
     else
-        print_throughput(opt, messages, elapsed, &cpu, &r);
+        print_throughput(opt, &sc, &cpu, &r);
     if (fflush(stdout) == EOF || ferror(stdout))
         die("stdout");
-    free(s.v);
+    free(h);
     free(pattern_base);
     return 0;
 }

@@ -42,7 +42,8 @@ struct options {
     const char *mechanism;  /* name printed in the JSON, e.g. "pipe" */
     enum mode mode;
     size_t size;            /* bytes per message */
-    int64_t warmup_ms;      /* latency only */
+    int64_t warmup_ms;      /* latency: round trips, throughput: streaming,
+                               before the timed window (0: none) */
     int64_t duration_ms;
     int cpu_parent;         /* -1: let the scheduler choose */
     int cpu_child;
@@ -102,7 +103,8 @@ int unix_bound_socket(int type, const char *path, struct sockaddr_un *addr);
 /* Building blocks, usable by mechanisms that need them. */
 void pin_to_cpu(int cpu);                     /* no-op when cpu < 0 */
 uint64_t now_ns(void);                        /* CLOCK_MONOTONIC */
-uint64_t cpu_ns_of(pid_t pid);                /* all threads, from /proc */
+uint64_t cpu_ns_of(pid_t pid);                /* all threads, exact: the
+                                                 process CPU-time clock */
 size_t read_full(int fd, void *buf, size_t n);       /* n, or 0 at EOF */
 void write_full(int fd, const void *buf, size_t n);
 

@@ -1,10 +1,11 @@
 // ipc-compare: the command line of the harness.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Placement } from '@ipc-compare/core';
 import { findMechanisms, mechanisms } from './mechanisms.js';
 import { parseSize, profiles, type Profile, type Suite } from './plan.js';
+import { OutputDirError, prepareOutDir, writeResults } from './output.js';
+import { formatResultsJson } from './report/json.js';
 import { renderTable } from './report/table.js';
 import { runBenchmarks } from './run.js';
 
@@ -15,10 +16,12 @@ const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|all] [opti
   --quick | --full      profile (default: between the two)
   --placement LIST      same,split,none (default: same,split): pin both processes to one CPU,
                         to two different CPUs, or not at all
-  --duration-ms N       timed phase per row (overrides the profile)
-  --warmup-ms N         latency warm-up per row (overrides the profile)
+  --repetitions N       repetitions of every row, interleaved C, TS, … (quick 3, default 5, full 7)
+  --duration-ms N       timed window of each repetition (overrides the profile)
+  --warmup-ms N         warm-up of each repetition, latency and throughput (overrides the profile)
   --json                print results.json to stdout instead of the table
-  --out DIR             directory for results.json (default: ./results)
+  --out DIR             directory for results.json (default: ./results; created and checked
+                        for writing before anything is measured)
   --no-floors           skip the in-process floors (mitata) and tinybench overhead
   -h, --help            this text`;
 
@@ -38,10 +41,10 @@ function parsePlacements(text: string): Placement[] {
   return list as Placement[];
 }
 
-function parseMs(text: string | undefined, name: string): number | undefined {
+function parseWhole(text: string | undefined, name: string, min: number, max: number, what: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 3_600_000) throw new UsageError(`--${name} must be a whole number of ms (1 … 3600000)`);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`--${name} must be a whole number${what} (${min} … ${max})`);
   return n;
 }
 
@@ -57,6 +60,7 @@ async function bench(argv: string[]): Promise<number> {
       placement: { type: 'string' },
       'duration-ms': { type: 'string' },
       'warmup-ms': { type: 'string' },
+      repetitions: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
       'no-floors': { type: 'boolean' },
@@ -74,12 +78,14 @@ async function bench(argv: string[]): Promise<number> {
   if (suites.length === 0) throw new UsageError(`unknown suite "${which}" (latency, throughput, semantics or all)`);
   if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');
   const base = profiles[values.quick ? 'quick' : values.full ? 'full' : 'default'];
-  const duration = parseMs(values['duration-ms'], 'duration-ms');
-  const warmup = parseMs(values['warmup-ms'], 'warmup-ms');
+  const duration = parseWhole(values['duration-ms'], 'duration-ms', 1, 3_600_000, ' of ms');
+  const warmup = parseWhole(values['warmup-ms'], 'warmup-ms', 0, 3_600_000, ' of ms');
+  const repetitions = parseWhole(values.repetitions, 'repetitions', 1, 100, '');
   const profile: Profile = {
     ...base,
     ...(duration === undefined ? {} : { latencyDurationMs: duration, throughputDurationMs: duration }),
-    ...(warmup === undefined ? {} : { latencyWarmupMs: warmup }),
+    ...(warmup === undefined ? {} : { latencyWarmupMs: warmup, throughputWarmupMs: warmup }),
+    ...(repetitions === undefined ? {} : { repetitions }),
   };
   let mechs;
   try {
@@ -89,6 +95,8 @@ async function bench(argv: string[]): Promise<number> {
   }
   const sizes = values.sizes?.split(',').map(parseSizeArg);
   if (sizes && suites.includes('throughput') && sizes.some((s) => s < 32)) throw new UsageError('throughput sizes start at 32 bytes (the 16-byte header and some payload)');
+  // Before anything is measured: a run must not end with nowhere to put its results.
+  const outDir = prepareOutDir(resolve(values.out ?? 'results'));
   const results = await runBenchmarks({
     suites,
     mechanisms: mechs,
@@ -98,12 +106,11 @@ async function bench(argv: string[]): Promise<number> {
     floors: !values['no-floors'] && suites.some((s) => s !== 'semantics'),
     command: ['ipc-compare', 'bench', ...argv].join(' '),
   });
-  const json = `${JSON.stringify(results, null, 2)}\n`;
-  const outDir = resolve(values.out ?? 'results');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(resolve(outDir, 'results.json'), json);
-  if (values.json) process.stdout.write(json);
-  else process.stdout.write(`${renderTable(results)}\n\nresults: ${resolve(outDir, 'results.json')}\n`);
+  // The table (or JSON) first: should the file still fail to be written, the figures are not lost.
+  if (values.json) process.stdout.write(formatResultsJson(results));
+  else process.stdout.write(`${renderTable(results)}\n\n`);
+  const file = writeResults(outDir, results);
+  if (!values.json) process.stdout.write(`results: ${file}\n`);
   const unverified = results.rows.filter((r) => r.kind === 'throughput' && !r.verified).length;
   return results.errors.length > 0 || unverified > 0 ? 1 : 0;
 }
@@ -137,6 +144,9 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`ipc-compare: ${(err as Error).message}\n\n${USAGE}\n`);
       process.exitCode = 2;
+    } else if (err instanceof OutputDirError) {
+      process.stderr.write(`ipc-compare: ${err.message}\n`);
+      process.exitCode = err.beforeRun ? 2 : 1;
     } else {
       process.stderr.write(`ipc-compare: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 1;

@@ -1,4 +1,5 @@
-// What a run measures: profiles, sizes, placements, and the list of rows they make.
+// What a run measures: profiles (repetitions, sizes, durations), placements, and the groups of rows
+// they make.
 import type { Placement } from '@ipc-compare/core';
 import type { Mechanism } from './mechanisms.js';
 import type { Impl } from './results.js';
@@ -8,57 +9,76 @@ export type Suite = 'latency' | 'throughput' | 'semantics';
 
 export interface Profile {
   name: 'quick' | 'default' | 'full';
+  /** Repetitions of every row, interleaved C, TS, …, C, TS, … within its group. */
+  repetitions: number;
   latencySizes: number[];
   throughputSizes: number[];
   latencyWarmupMs: number;
   latencyDurationMs: number;
+  throughputWarmupMs: number;
   throughputDurationMs: number;
   floorMs: number;
 }
 
 export const profiles: Record<Profile['name'], Profile> = {
-  // `npm run bench`: about 2 minutes on 2 cores for all mechanisms (the budget is 3).
+  // `npm run bench`: the budget is 3 minutes on 2 cores for all mechanisms. Three repetitions are the
+  // least a spread can be read from, so the sizes and durations are what is trimmed to fit.
   quick: {
     name: 'quick',
-    latencySizes: [1, 65536],
-    throughputSizes: [64, 4096, 65536, 1 << 20],
-    latencyWarmupMs: 60,
-    latencyDurationMs: 200,
-    throughputDurationMs: 200,
+    repetitions: 3,
+    latencySizes: [1],
+    throughputSizes: [64, 65536],
+    latencyWarmupMs: 30,
+    latencyDurationMs: 100,
+    throughputWarmupMs: 30,
+    throughputDurationMs: 100,
     floorMs: 100,
   },
   default: {
     name: 'default',
+    repetitions: 5,
     latencySizes: [1, 64, 1024, 4096, 16384, 65536],
     throughputSizes: [64, 1024, 4096, 65536, 1 << 20],
-    latencyWarmupMs: 200,
-    latencyDurationMs: 1000,
-    throughputDurationMs: 1000,
+    latencyWarmupMs: 100,
+    latencyDurationMs: 300,
+    throughputWarmupMs: 100,
+    throughputDurationMs: 300,
     floorMs: 300,
   },
   full: {
     name: 'full',
+    repetitions: 7,
     latencySizes: [1, 64, 256, 1024, 4096, 16384, 65536],
     throughputSizes: [64, 256, 1024, 4096, 16384, 65536, 1 << 20],
-    latencyWarmupMs: 500,
-    latencyDurationMs: 3000,
-    throughputDurationMs: 3000,
+    latencyWarmupMs: 200,
+    latencyDurationMs: 500,
+    throughputWarmupMs: 200,
+    throughputDurationMs: 500,
     floorMs: 1000,
   },
 };
 
-export interface PlannedRow {
-  suite: Suite;
-  mechanism: Mechanism;
+/** One implementation of a mechanism: a row of the table. */
+export interface Member {
   impl: Impl;
   path: Path;
-  placement: Placement;
-  size: number;
 }
 
-/** C first within each group, so TS rows can be given their ratio as soon as they are measured. */
-export function planRows(suites: Suite[], mechs: Mechanism[], placements: Placement[], profile: Profile, sizes?: { latency?: number[]; throughput?: number[] }): PlannedRow[] {
-  const rows: PlannedRow[] = [];
+/**
+ * The rows that compare with each other: one mechanism, size and placement, C first. Their
+ * repetitions are interleaved (rep 1 of every member, then rep 2 of every member, …), so drift over
+ * the run hits all of them alike.
+ */
+export interface PlannedGroup {
+  suite: 'latency' | 'throughput';
+  mechanism: Mechanism;
+  placement: Placement;
+  size: number;
+  members: Member[];
+}
+
+export function planGroups(suites: Suite[], mechs: Mechanism[], placements: Placement[], profile: Profile, sizes?: { latency?: number[]; throughput?: number[] }): PlannedGroup[] {
+  const groups: PlannedGroup[] = [];
   for (const suite of suites) {
     if (suite === 'semantics') continue; // not rows of figures: see runBenchmarks
     const list = suite === 'latency' ? sizes?.latency ?? profile.latencySizes : sizes?.throughput ?? profile.throughputSizes;
@@ -69,16 +89,15 @@ export function planRows(suites: Suite[], mechs: Mechanism[], placements: Placem
       // A datagram cannot be larger than the mechanism allows: the largest size becomes that maximum.
       const max = mechanism.transport.semantics.maxMessage;
       if (max !== undefined) mine = [...new Set(mine.map((n) => Math.min(n, max)))];
-      for (const placement of placements) {
-        for (const size of mine) {
-          if (mechanism.cBaseline) rows.push({ suite, mechanism, impl: 'c', path: 'blocking', placement, size });
-          for (const path of mechanism.paths) rows.push({ suite, mechanism, impl: 'ts', path, placement, size });
-          if (mechanism.nodeBaseline) rows.push({ suite, mechanism, impl: 'node', path: 'async', placement, size });
-        }
-      }
+      const members: Member[] = [
+        ...(mechanism.cBaseline ? [{ impl: 'c', path: 'blocking' } as const] : []),
+        ...mechanism.paths.map((path) => ({ impl: 'ts', path }) as const),
+        ...(mechanism.nodeBaseline ? [{ impl: 'node', path: 'async' } as const] : []),
+      ];
+      for (const placement of placements) for (const size of mine) groups.push({ suite, mechanism, placement, size, members });
     }
   }
-  return rows;
+  return groups;
 }
 
 /** "64", "4k" (KiB), "1m" (MiB) → bytes; 1 B … 64 MiB. */

@@ -4,7 +4,9 @@ export const HEADER_BYTES = 16;
 export const MSG_MAGIC = 0x43435049; // "IPCC"
 export const REPORT_MAGIC = 0x52435049; // "IPCR"
 export const FLAG_END = 1;
-export const REPORT_BYTES = 48;
+/** A data message of the throughput warm-up: checked like any other, not counted in the figures. */
+export const FLAG_WARMUP = 2;
+export const REPORT_BYTES = 56;
 export const MIN_THROUGHPUT_SIZE = 32;
 export const PATTERNS = 7;
 
@@ -53,6 +55,8 @@ export interface ReceiverReport {
   reordered: number;
   corrupt: number;
   bytes: number;
+  /** Of `received`: messages that carried FLAG_WARMUP. */
+  warmupReceived: number;
 }
 
 export function encodeReport(r: ReceiverReport): Buffer {
@@ -63,6 +67,7 @@ export function encodeReport(r: ReceiverReport): Buffer {
   b.writeBigUInt64LE(BigInt(r.reordered), 24);
   b.writeBigUInt64LE(BigInt(r.corrupt), 32);
   b.writeBigUInt64LE(BigInt(r.bytes), 40);
+  b.writeBigUInt64LE(BigInt(r.warmupReceived), 48);
   return b;
 }
 
@@ -72,7 +77,7 @@ export function decodeReport(b: Uint8Array): ReceiverReport {
     throw new Error(`bad receiver report (${buf.length} bytes, magic 0x${buf.length >= 4 ? buf.readUInt32LE(0).toString(16) : '?'})`);
   }
   const n = (off: number) => Number(buf.readBigUInt64LE(off));
-  return { received: n(8), lost: n(16), reordered: n(24), corrupt: n(32), bytes: n(40) };
+  return { received: n(8), lost: n(16), reordered: n(24), corrupt: n(32), bytes: n(40), warmupReceived: n(48) };
 }
 
 /**
@@ -81,7 +86,7 @@ export function decodeReport(b: Uint8Array): ReceiverReport {
  * large message is never copied. Counting rules are those of the C baseline (PROTOCOL.md).
  */
 export class StreamVerifier {
-  readonly report: ReceiverReport = { received: 0, lost: 0, reordered: 0, corrupt: 0, bytes: 0 };
+  readonly report: ReceiverReport = { received: 0, lost: 0, reordered: 0, corrupt: 0, bytes: 0, warmupReceived: 0 };
   readonly #base: Buffer;
   readonly #shift: number[];
   readonly #size: number;
@@ -195,7 +200,10 @@ export class StreamVerifier {
     if (seq > this.#expected) r.lost += seq - this.#expected;
     else if (seq < this.#expected) r.reordered++;
     if (!payloadOk) r.corrupt++;
-    else if (seq >= this.#expected) r.received++;
+    else if (seq >= this.#expected) {
+      r.received++;
+      if (flags & FLAG_WARMUP) r.warmupReceived++;
+    }
     if (seq >= this.#expected) this.#expected = seq + 1;
   }
 }

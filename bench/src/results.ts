@@ -1,18 +1,32 @@
 // results.json: one stable, documented schema (bench/README.md "results.json") holding everything
-// needed to redraw every figure later: machine, settings, raw-derived statistics per row.
-import { cpus, release, totalmem, availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
+// needed to redraw every figure later: machine, settings, per-repetition figures and their aggregate.
+// Types only (and the schema name): the report renders a results.json without loading any runner.
 import type { Placement } from '@ipc-compare/core';
+import type { HistogramData } from './histogram.js';
 import type { Path } from './roles.js';
-import type { LatencyStats } from './stats.js';
+import type { LatencyStats, Spread } from './stats.js';
 
-export const RESULTS_SCHEMA = 'ipc-compare/results@1';
+export const RESULTS_SCHEMA = 'ipc-compare/results@2';
 
 /** 'ts': this project's transport; 'c': the C baseline; 'node': Node's built-in API on the same kernel object. */
 export type Impl = 'ts' | 'c' | 'node';
 
+/** The CPUs of the machine and which of them the harness could use (placement chooses among those). */
+export interface CpuTopology {
+  model: string;
+  /** Online CPUs (/sys/devices/system/cpu/online). */
+  online: number[];
+  /** CPUs the harness process may run on (its affinity set: taskset, cgroup cpusets). */
+  allowed: number[];
+  /** Online CPUs grouped by core: hardware threads of one core share a group ([[0], [1]]: no SMT). */
+  smtSiblings: number[][];
+  /** NUMA nodes and their CPUs (empty when sysfs does not say). */
+  numaNodes: Array<{ node: number; cpus: number[] }>;
+}
+
 export interface MachineInfo {
   cpuModel: string;
+  /** CPUs this process may use (availableParallelism). */
   cores: number;
   kernel: string;
   node: string;
@@ -21,6 +35,7 @@ export interface MachineInfo {
   memoryBytes: number;
   /** Hypervisor flag from /proc/cpuinfo: cross-vCPU wake-ups cost far more on a VM. */
   virtualized: boolean;
+  topology: CpuTopology;
 }
 
 export interface RowBase {
@@ -34,42 +49,98 @@ export interface RowBase {
   size: number;
 }
 
-/** Round-trip statistics in ns over `samples` timed round trips. */
-export interface LatencyRow extends RowBase, LatencyStats {
+/** What every measured row says about its repetitions. */
+export interface Repeated {
+  /** Repetitions measured (interleaved with the other rows of its group: C, TS, …, C, TS, …). */
+  repetitions: number;
+  /** Min and max of the row's figure (latency: p50, throughput: MB/s) over the repetitions. */
+  spread: Spread;
+  /** spread.relative > settings.unstableSpread: the repetitions disagree too much to trust the figure. */
+  unstable: boolean;
+  /** The row's figure / the C row's figure (same mechanism, size, placement, same repetitions); null for C rows. */
+  ratioToC: number | null;
+}
+
+/** One repetition of a latency row: the statistics of its own samples. */
+export interface LatencyRep extends LatencyStats {
+  /** CPU time (both processes) per round trip over this repetition's timed window, ns. */
+  cpuNsPerOp: number;
+  /** This repetition's p50 / the C row's p50 in the same repetition. */
+  ratioToC: number | null;
+}
+
+/**
+ * A latency row, ns. `p50` is the median of the repetitions' p50s; the other percentiles, min, max,
+ * mean and stddev are those of all samples pooled (tails need the samples of every repetition);
+ * `cpuNsPerOp` is the median of the repetitions'.
+ */
+export interface LatencyRow extends RowBase, LatencyStats, Repeated {
   kind: 'latency';
   /** CPU time (user + system, both processes, all threads) per round trip, ns. */
   cpuNsPerOp: number;
-  /** This row's p50 / the C baseline's p50 (same mechanism, size, placement); null for C rows. */
-  ratioToC: number | null;
   engine: 'tinybench' | 'c';
+  reps: LatencyRep[];
+  /** Every sample of every repetition (log-linear buckets, PROTOCOL.md "Latency histogram"). */
+  histogram: HistogramData;
 }
 
-export interface ThroughputRow extends RowBase {
-  kind: 'throughput';
-  /** Data messages sent (END not counted). */
+/** One repetition of a throughput stream: warm-up, then the timed window the figures count. */
+export interface ThroughputRep {
+  /** Data messages sent during the warm-up (not timed) and in the timed window. */
+  warmupMessages: number;
   messages: number;
-  /** Data delivered intact: received × size. */
-  bytes: number;
+  /** The timed window: first timed send to the receiver's report, ns. */
   elapsedNs: number;
-  /** Delivered 10^6 bytes per second. */
+  /** Delivered in the timed window: 10^6 bytes and messages per second. */
   mbPerSec: number;
-  /** Delivered messages per second. */
   msgsPerSec: number;
-  /** lost / messages (0 for a reliable mechanism, or the row is not verified). */
-  lossRate: number;
-  /** CPU time (both processes) per MB moved, ns. */
+  /** CPU time (both processes) per MB delivered, over the timed window, ns. */
   cpuNsPerMB: number;
+  /** The receiver's check of the whole stream, warm-up included (every message is checked). */
   received: number;
+  /** Of `received`: messages of the warm-up. */
+  warmupReceived: number;
+  lost: number;
+  reordered: number;
+  corrupt: number;
+  verified: boolean;
+  ratioToC: number | null;
+}
+
+/**
+ * A throughput row: `mbPerSec`, `msgsPerSec` and `cpuNsPerMB` are medians of the repetitions';
+ * the counts are totals over them.
+ */
+export interface ThroughputRow extends RowBase, Repeated {
+  kind: 'throughput';
+  /** Data messages sent in the timed windows (END and warm-up not counted). */
+  messages: number;
+  /** Data messages sent during the warm-ups. */
+  warmupMessages: number;
+  /** Data delivered intact in the timed windows: (received − warmupReceived) × size. */
+  bytes: number;
+  /** Sum of the timed windows, ns. */
+  elapsedNs: number;
+  /** Delivered 10^6 bytes per second (median of the repetitions). */
+  mbPerSec: number;
+  /** Delivered messages per second (median of the repetitions). */
+  msgsPerSec: number;
+  /** lost / messages sent, over the whole streams (0 for a reliable mechanism, or the row is not verified). */
+  lossRate: number;
+  /** CPU time (both processes) per MB moved, ns (median of the repetitions). */
+  cpuNsPerMB: number;
+  /** The receiver's checks of the whole streams, warm-ups included. */
+  received: number;
+  warmupReceived: number;
   lost: number;
   reordered: number;
   corrupt: number;
   /**
-   * Nothing corrupt, and for a reliable mechanism every message arrived in order. A lossy mechanism
-   * (UDP) is verified when what arrived is intact; its loss is reported, not an error.
+   * Every repetition verified: nothing corrupt, and for a reliable mechanism every message arrived in
+   * order. A lossy mechanism (UDP) is verified when what arrived is intact; its loss is reported.
    */
   verified: boolean;
-  /** This row's MB/s / the C baseline's MB/s; null for C rows. */
-  ratioToC: number | null;
+  reps: ThroughputRep[];
 }
 
 export type Row = LatencyRow | ThroughputRow;
@@ -84,6 +155,8 @@ export interface Floor {
 
 export interface RowError extends RowBase {
   kind: 'latency' | 'throughput' | 'semantics';
+  /** The repetition that failed (1-based; 0 for semantics); the row's other repetitions are not kept. */
+  repetition: number;
   error: string;
 }
 
@@ -124,11 +197,18 @@ export interface Results {
     placements: Placement[];
     latencySizes: number[];
     throughputSizes: number[];
+    /** Repetitions per row, interleaved within each (mechanism, size, placement) group. */
+    repetitions: number;
     latencyWarmupMs: number;
     latencyDurationMs: number;
+    throughputWarmupMs: number;
     throughputDurationMs: number;
+    /** A row is unstable above this spread.relative (stats.ts UNSTABLE_SPREAD). */
+    unstableSpread: number;
   };
   harness: {
+    /** How CPU time is read, the same for C and TypeScript rows. */
+    cpuTimeSource: string;
     /** Median cost tinybench adds to one sample (no-op task), ns, per path. */
     sampleOverheadNs: { blocking: number; async: number } | null;
     /** In-process costs measured with mitata (what one binding call costs, …). */
@@ -138,23 +218,4 @@ export interface Results {
   /** The semantics matrix (suite "semantics"). */
   semantics: SemanticsRow[];
   errors: RowError[];
-}
-
-export function machineInfo(): MachineInfo {
-  let virtualized = false;
-  try {
-    virtualized = /\bhypervisor\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
-  } catch {
-    // not Linux, or /proc hidden
-  }
-  return {
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cores: availableParallelism(),
-    kernel: release(),
-    node: process.version,
-    platform: process.platform,
-    arch: process.arch,
-    memoryBytes: totalmem(),
-    virtualized,
-  };
 }

@@ -1,14 +1,19 @@
-// Executes a plan: every row measured in turn (one failure does not stop the run; it is reported),
-// TS rows given their ratio to the C row of the same mechanism, size and placement.
+// Executes a plan, group by group: the repetitions of a group's rows interleaved (C, TS blocking,
+// TS async, Node, then again, …), so whatever drifts during the run hits every row of the group
+// alike. One failure does not stop the run: that row is reported as an error and not measured again.
 import type { Placement } from '@ipc-compare/core';
+import { applyRatios, latencyRow, throughputRow } from './aggregate.js';
+import { machineInfo } from './machine.js';
 import type { Mechanism } from './mechanisms.js';
-import { planRows, type Profile, type Suite } from './plan.js';
+import { planGroups, type Member, type PlannedGroup, type Profile, type Suite } from './plan.js';
 import { Progress } from './progress.js';
-import { RESULTS_SCHEMA, machineInfo, type Results, type Row, type RowError, type SemanticsRow } from './results.js';
+import { formatSize, implLabel } from './report/format.js';
+import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow } from './results.js';
 import { probeSemantics } from './runners/semantics.js';
 import { measureFloors } from './runners/floors.js';
-import { measureCLatency, measureSampleOverhead, measureTsLatency } from './runners/latency.js';
-import { measureCThroughput, measureTsThroughput } from './runners/throughput.js';
+import { measureCLatency, measureSampleOverhead, measureTsLatency, type LatencyMeasurement } from './runners/latency.js';
+import { measureCThroughput, measureTsThroughput, type ThroughputMeasurement } from './runners/throughput.js';
+import { UNSTABLE_SPREAD } from './stats.js';
 
 export interface RunOptions {
   suites: Suite[];
@@ -22,62 +27,59 @@ export interface RunOptions {
   progress?: boolean;
 }
 
-function formatSize(n: number): string {
-  return n >= 1 << 20 && n % (1 << 20) === 0 ? `${n >> 20} MiB` : n >= 1024 && n % 1024 === 0 ? `${n >> 10} KiB` : `${n} B`;
-}
+export const CPU_TIME_SOURCE = 'clock_getcpuclockid(pid) + clock_gettime: user + system time of all threads of both processes (C and TypeScript rows alike)';
 
-/** "C", "TS blocking", "TS async", "Node async". */
-export function implLabel(r: { impl: string; path: string }): string {
-  return r.impl === 'c' ? 'C' : r.impl === 'node' ? `Node ${r.path}` : `TS ${r.path}`;
-}
+type Measurement = LatencyMeasurement | ThroughputMeasurement;
 
-export function sameRow(a: Row | RowError, b: Row | RowError): boolean {
-  return a.kind === b.kind && a.mechanism === b.mechanism && a.placement === b.placement && a.size === b.size;
-}
-
-/** p50 ratio for latency (higher = slower than C), MB/s ratio for throughput (higher = faster). */
-export function applyRatios(rows: Row[]): void {
-  for (const r of rows) {
-    if (r.impl === 'c') continue;
-    const c = rows.find((x) => x.impl === 'c' && sameRow(x, r));
-    if (!c) continue;
-    if (r.kind === 'latency' && c.kind === 'latency') r.ratioToC = r.p50 / c.p50;
-    if (r.kind === 'throughput' && c.kind === 'throughput') r.ratioToC = r.mbPerSec / c.mbPerSec;
+function measureOnce(g: PlannedGroup, m: Member, p: Profile): Promise<Measurement> {
+  if (g.suite === 'latency') {
+    const s = { size: g.size, placement: g.placement, warmupMs: p.latencyWarmupMs, durationMs: p.latencyDurationMs };
+    return m.impl === 'c' ? measureCLatency(g.mechanism, s) : measureTsLatency(g.mechanism, m.impl, m.path, s);
   }
+  const s = { size: g.size, placement: g.placement, warmupMs: p.throughputWarmupMs, durationMs: p.throughputDurationMs };
+  return m.impl === 'c' ? measureCThroughput(g.mechanism, s) : measureTsThroughput(g.mechanism, m.impl, m.path, s);
+}
+
+/** Measures one group: every member's repetitions, interleaved; returns its rows and errors. */
+async function measureGroup(g: PlannedGroup, profile: Profile, progress: Progress): Promise<{ rows: Row[]; errors: RowError[] }> {
+  const reps = profile.repetitions;
+  const measured = g.members.map(() => [] as Measurement[]);
+  const failed: Array<RowError | undefined> = g.members.map(() => undefined);
+  for (let rep = 1; rep <= reps; rep++) {
+    for (const [i, m] of g.members.entries()) {
+      progress.start(`${g.suite} ${g.mechanism.id} ${implLabel(m)} ${g.placement} ${formatSize(g.size)} (${rep}/${reps})`);
+      if (!failed[i]) {
+        try {
+          measured[i]!.push(await measureOnce(g, m, profile));
+        } catch (err) {
+          const error = err instanceof Error ? err.message : String(err);
+          failed[i] = { kind: g.suite, mechanism: g.mechanism.id, ...m, placement: g.placement, cpus: { parent: null, child: null }, size: g.size, repetition: rep, error };
+        }
+      }
+      progress.tick();
+    }
+  }
+  const rows: Row[] = [];
+  for (const [i, m] of g.members.entries()) {
+    if (failed[i]) continue;
+    const id = { mechanism: g.mechanism.id, ...m, placement: g.placement, size: g.size };
+    const ms = measured[i]!;
+    rows.push(g.suite === 'latency' ? latencyRow(id, ms as LatencyMeasurement[]) : throughputRow(id, ms as ThroughputMeasurement[], g.mechanism.transport.semantics.reliable));
+  }
+  return { rows, errors: failed.filter((e): e is RowError => e !== undefined) };
 }
 
 export async function runBenchmarks(o: RunOptions): Promise<Results> {
-  const plan = planRows(o.suites, o.mechanisms, o.placements, o.profile, o.sizes);
+  const groups = planGroups(o.suites, o.mechanisms, o.placements, o.profile, o.sizes);
   const probed = o.suites.includes('semantics') ? o.mechanisms.filter((m) => !m.suites || m.suites.includes('semantics')) : [];
-  const progress = new Progress(plan.length + probed.length + (o.floors ? 1 : 0), o.progress);
+  const measurements = groups.reduce((n, g) => n + g.members.length * o.profile.repetitions, 0);
+  const progress = new Progress(measurements + probed.length + (o.floors ? 1 : 0), o.progress);
   const rows: Row[] = [];
   const errors: RowError[] = [];
-  for (const p of plan) {
-    const label = `${p.suite} ${p.mechanism.id} ${implLabel(p)} ${p.placement} ${formatSize(p.size)}`;
-    progress.start(label);
-    try {
-      let row: Row;
-      if (p.suite === 'latency') {
-        const s = { size: p.size, placement: p.placement, warmupMs: o.profile.latencyWarmupMs, durationMs: o.profile.latencyDurationMs };
-        row = p.impl === 'c' ? await measureCLatency(p.mechanism, s) : await measureTsLatency(p.mechanism, p.impl, p.path, s);
-      } else {
-        const s = { size: p.size, placement: p.placement, durationMs: o.profile.throughputDurationMs };
-        row = p.impl === 'c' ? await measureCThroughput(p.mechanism, s) : await measureTsThroughput(p.mechanism, p.impl, p.path, s);
-      }
-      rows.push(row);
-    } catch (err) {
-      errors.push({
-        kind: p.suite,
-        mechanism: p.mechanism.id,
-        impl: p.impl,
-        path: p.path,
-        placement: p.placement,
-        cpus: { parent: null, child: null },
-        size: p.size,
-        error: err instanceof Error ? err.message : String(err),
-      });
-    }
-    progress.tick();
+  for (const g of groups) {
+    const r = await measureGroup(g, o.profile, progress);
+    rows.push(...r.rows);
+    errors.push(...r.errors);
   }
   const semantics: SemanticsRow[] = [];
   for (const m of probed) {
@@ -85,7 +87,7 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
     try {
       semantics.push(await probeSemantics(m));
     } catch (err) {
-      errors.push({ kind: 'semantics', mechanism: m.id, impl: 'ts', path: 'async', placement: 'none', cpus: { parent: null, child: null }, size: 0, error: err instanceof Error ? err.message : String(err) });
+      errors.push({ kind: 'semantics', mechanism: m.id, impl: 'ts', path: 'async', placement: 'none', cpus: { parent: null, child: null }, size: 0, repetition: 0, error: err instanceof Error ? err.message : String(err) });
     }
     progress.tick();
   }
@@ -109,15 +111,16 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
       placements: o.placements,
       latencySizes: o.sizes?.latency ?? o.profile.latencySizes,
       throughputSizes: o.sizes?.throughput ?? o.profile.throughputSizes,
+      repetitions: o.profile.repetitions,
       latencyWarmupMs: o.profile.latencyWarmupMs,
       latencyDurationMs: o.profile.latencyDurationMs,
+      throughputWarmupMs: o.profile.throughputWarmupMs,
       throughputDurationMs: o.profile.throughputDurationMs,
+      unstableSpread: UNSTABLE_SPREAD,
     },
-    harness: { sampleOverheadNs, floors },
+    harness: { cpuTimeSource: CPU_TIME_SOURCE, sampleOverheadNs, floors },
     rows,
     semantics,
     errors,
   };
 }
-
-export { formatSize };

@@ -1,7 +1,7 @@
 // The built CLI, run in plain Node (not through vitest's module loader), end to end: real processes,
 // the C baseline, results.json and its schema.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,16 +21,22 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('ipc-compare bench (built CLI, plain Node)', () => {
-  it('measures pipe latency and throughput for TS async, TS blocking, Node and C, with ratios and placement', async () => {
-    const r = await run(['bench', 'all', '--mechanisms', 'pipe', '--sizes', '64', '--placement', 'same,split', '--duration-ms', '40', '--warmup-ms', '10', '--no-floors', '--out', out]);
+  it('measures pipe latency and throughput for TS async, TS blocking, Node and C, in repetitions, with ratios, spread and placement', async () => {
+    const r = await run(['bench', 'all', '--mechanisms', 'pipe', '--sizes', '64', '--placement', 'same,split', '--repetitions', '3', '--duration-ms', '40', '--warmup-ms', '10', '--no-floors', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Latency — round trip/);
-    expect(r.stdout).toMatch(/pipe\s+TS blocking\s+same \(\d\/\d\)\s+64 B/);
+    expect(r.stdout).toMatch(/^mechanism\s+impl\s+placement\s+size\s+p50\s+spread\s+p90/m);
+    expect(r.stdout).toMatch(/^mechanism\s+impl\s+placement\s+size\s+MB\/s\s+spread\s+msgs\/s/m);
+    expect(r.stdout).toMatch(/pipe\s+TS blocking\s+same \(\d\/\d\)\s+64 B\s+[\d.]+ µs\s+[\d.]+–[\d.]+ µs/);
     expect(r.stdout).toMatch(/pipe\s+Node async\s+split \(0\/1\)\s+64 B/);
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     expect(res.schema).toBe(RESULTS_SCHEMA);
     expect(res.machine).toMatchObject({ cores: expect.any(Number), kernel: expect.any(String), node: process.version });
+    expect(res.machine.topology.allowed.length).toBeGreaterThan(0);
+    expect(res.machine.topology.smtSiblings.flat().length).toBe(res.machine.topology.online.length);
+    expect(res.settings).toMatchObject({ repetitions: 3, latencyWarmupMs: 10, throughputWarmupMs: 10, unstableSpread: 0.2 });
+    expect(res.harness.cpuTimeSource).toMatch(/clock_getcpuclockid/);
     expect(res.errors).toEqual([]);
     const lat = res.rows.filter((x): x is LatencyRow => x.kind === 'latency');
     const thr = res.rows.filter((x): x is ThroughputRow => x.kind === 'throughput');
@@ -38,18 +44,33 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     const kinds = ['c/blocking', 'node/async', 'ts/async', 'ts/blocking'].flatMap((k) => [`${k}/same`, `${k}/split`]);
     expect(lat.map((x) => `${x.impl}/${x.path}/${x.placement}`).sort()).toEqual(kinds);
     expect(thr.map((x) => `${x.impl}/${x.path}/${x.placement}`).sort()).toEqual(kinds);
-    for (const row of lat) {
-      expect(row.samples).toBeGreaterThan(0);
-      expect(row.p50).toBeGreaterThan(0);
-      expect(row.p50).toBeLessThanOrEqual(row.p99);
-      expect(row.cpuNsPerOp).toBeGreaterThan(0);
+    for (const row of [...lat, ...thr]) {
+      expect(row.repetitions).toBe(3);
+      expect(row.reps).toHaveLength(3);
+      expect(typeof row.unstable).toBe('boolean');
+      expect(row.spread.min).toBeLessThanOrEqual(row.spread.max);
       expect(row.ratioToC === null).toBe(row.impl === 'c');
       expect(row.cpus.parent).not.toBeNull();
     }
+    for (const row of lat) {
+      expect(row.samples).toBeGreaterThan(0);
+      expect(row.histogram.count).toBe(row.samples);
+      expect(row.reps.reduce((n, x) => n + x.samples, 0)).toBe(row.samples);
+      expect(row.p50).toBeGreaterThanOrEqual(row.spread.min);
+      expect(row.p50).toBeLessThanOrEqual(row.spread.max);
+      expect(row.spread.min).toBe(Math.min(...row.reps.map((x) => x.p50)));
+      expect(row.p90).toBeLessThanOrEqual(row.p99);
+      expect(row.cpuNsPerOp).toBeGreaterThan(0);
+      if (row.impl !== 'c') for (const rep of row.reps) expect(rep.ratioToC).toEqual(expect.any(Number));
+    }
     for (const row of thr) {
       expect(row.verified).toBe(true);
-      expect(row.received).toBe(row.messages);
+      expect(row.warmupMessages).toBeGreaterThan(0);
+      expect(row.received).toBe(row.warmupMessages + row.messages);
+      expect(row.warmupReceived).toBe(row.warmupMessages);
+      expect(row.bytes).toBe(row.messages * 64);
       expect(row.mbPerSec).toBeGreaterThan(0);
+      expect(row.spread.min).toBe(Math.min(...row.reps.map((x) => x.mbPerSec)));
     }
     const split = lat.find((x) => x.placement === 'split')!;
     expect(split.cpus.parent).not.toBe(split.cpus.child);
@@ -101,7 +122,7 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
   });
 
   it('datagram rows: sizes capped at the maximum datagram, loss reported for UDP, none for UNIX', async () => {
-    const r = await run(['bench', 'throughput', '--mechanisms', 'udp,unix-dgram', '--sizes', '4k,1m', '--placement', 'same', '--duration-ms', '80', '--json', '--out', out]);
+    const r = await run(['bench', 'throughput', '--mechanisms', 'udp,unix-dgram', '--sizes', '4k,1m', '--placement', 'same', '--repetitions', '2', '--duration-ms', '80', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as Results;
     expect(res.errors).toEqual([]);
@@ -112,13 +133,13 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
       expect(row.verified).toBe(true);
       expect(row.corrupt).toBe(0);
       if (row.mechanism === 'unix-dgram') expect(row.lost).toBe(0);
-      expect(row.received + row.lost).toBeGreaterThanOrEqual(row.messages - row.corrupt);
+      expect(row.received + row.lost).toBeGreaterThanOrEqual(row.warmupMessages + row.messages - row.corrupt);
     }
     expect(thr.some((x) => x.mechanism === 'udp' && x.impl === 'node')).toBe(true);
   });
 
   it('unix-stream against node:net on a socket path, socketpair, and who passes fds', async () => {
-    const r = await run(['bench', 'all', '--mechanisms', 'unix-stream,socketpair', '--sizes', '64', '--placement', 'same', '--duration-ms', '60', '--warmup-ms', '10', '--no-floors', '--json', '--out', out]);
+    const r = await run(['bench', 'all', '--mechanisms', 'unix-stream,socketpair', '--sizes', '64', '--placement', 'same', '--repetitions', '2', '--duration-ms', '60', '--warmup-ms', '10', '--no-floors', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as Results;
     expect(res.errors).toEqual([]);
@@ -132,7 +153,7 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
   });
 
   it('FIFO and TCP rows, and Nagle made visible (write-write-read: TCP_NODELAY off is far slower)', async () => {
-    const r = await run(['bench', 'all', '--mechanisms', 'fifo,tcp,tcp-2w,tcp-nagle-2w', '--sizes', '64', '--placement', 'same', '--duration-ms', '60', '--warmup-ms', '10', '--no-floors', '--json', '--out', out]);
+    const r = await run(['bench', 'all', '--mechanisms', 'fifo,tcp,tcp-2w,tcp-nagle-2w', '--sizes', '64', '--placement', 'same', '--repetitions', '2', '--duration-ms', '60', '--warmup-ms', '10', '--no-floors', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as Results;
     expect(res.errors).toEqual([]);
@@ -149,14 +170,37 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
   });
 
   it('prints JSON on --json and refuses bad arguments with usage (exit 2)', async () => {
-    const j = await run(['bench', 'latency', '--sizes', '1', '--placement', 'none', '--duration-ms', '20', '--warmup-ms', '5', '--no-floors', '--json', '--out', out]);
+    const j = await run(['bench', 'latency', '--sizes', '1', '--placement', 'none', '--repetitions', '1', '--duration-ms', '20', '--warmup-ms', '5', '--no-floors', '--json', '--out', out]);
     expect(j.code).toBe(0);
     const res = JSON.parse(j.stdout) as Results;
     expect(res.rows.every((x) => x.placement === 'none' && x.cpus.parent === null)).toBe(true);
-    for (const bad of [['bench', 'sideways'], ['bench', '--sizes', '0'], ['bench', '--placement', 'left'], ['bench', '--mechanisms', 'carrier-pigeon'], ['frobnicate']]) {
+    for (const bad of [['bench', 'sideways'], ['bench', '--sizes', '0'], ['bench', '--placement', 'left'], ['bench', '--mechanisms', 'carrier-pigeon'], ['bench', '--repetitions', '0'], ['bench', '--warmup-ms', '1.5'], ['frobnicate']]) {
       const r = await run(bad);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^ipc-compare: .+\n\nusage: ipc-compare bench/);
     }
+  });
+
+  it('checks --out before measuring: an unusable directory is one line on stderr, exit 2, nothing measured', async () => {
+    const file = join(out, 'read-only-file');
+    writeFileSync(file, 'not a directory\n');
+    chmodSync(file, 0o444);
+    for (const dir of ['/proc/nope', join(file, 'sub')]) {
+      const r = await run(['bench', 'latency', '--mechanisms', 'pipe', '--sizes', '1', '--repetitions', '1', '--duration-ms', '10000', '--no-floors', '--out', dir]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe(''); // no table: it stopped before the run
+      expect(r.stderr).toMatch(new RegExp(`^ipc-compare: --out ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot create the directory: .+\n$`));
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(existsSync('/proc/nope')).toBe(false);
+  });
+
+  it('--out creates missing directories and leaves only results.json there', async () => {
+    const dir = join(out, 'a', 'b');
+    const r = await run(['bench', 'latency', '--mechanisms', 'pipe', '--sizes', '1', '--placement', 'same', '--repetitions', '1', '--duration-ms', '10', '--warmup-ms', '0', '--no-floors', '--out', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`results: ${join(dir, 'results.json')}\n$`));
+    expect((JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results).rows.length).toBe(4);
+    expect(readdirSync(dir)).toEqual(['results.json']); // the write probe and the temporary file are gone
   });
 });

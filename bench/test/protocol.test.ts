@@ -1,11 +1,11 @@
 // The receiver's check must catch what the C baseline catches: loss, reordering, corruption, stale
 // bytes, however the stream is split.
 import { describe, expect, it } from 'vitest';
-import { FLAG_END, HEADER_BYTES, MessageSource, Patterns, StreamVerifier, decodeReport, encodeHeader, encodeReport } from '../src/protocol.js';
+import { FLAG_END, FLAG_WARMUP, HEADER_BYTES, MessageSource, Patterns, REPORT_BYTES, StreamVerifier, decodeReport, encodeHeader, encodeReport } from '../src/protocol.js';
 
-function streamOf(size: number, seqs: number[], end: number): Buffer {
+function streamOf(size: number, seqs: number[], end: number, warmup = 0): Buffer {
   const p = new Patterns(size);
-  const parts = seqs.map((s) => Buffer.concat([encodeHeader(s), p.payload(s)]));
+  const parts = seqs.map((s) => Buffer.concat([encodeHeader(s, s < warmup ? FLAG_WARMUP : 0), p.payload(s)]));
   parts.push(Buffer.concat([encodeHeader(end, FLAG_END), p.payload(end)]));
   return Buffer.concat(parts);
 }
@@ -22,9 +22,22 @@ describe('StreamVerifier', () => {
     for (const size of [32, 100, 4096]) {
       const wire = streamOf(size, [0, 1, 2, 3, 4, 5, 6, 7, 8], 9);
       for (const step of [1, 7, 16, size - 1, size, size + 3, wire.length]) {
-        expect(verify(size, wire, step)).toEqual({ received: 9, lost: 0, reordered: 0, corrupt: 0, bytes: wire.length });
+        expect(verify(size, wire, step)).toEqual({ received: 9, lost: 0, reordered: 0, corrupt: 0, bytes: wire.length, warmupReceived: 0 });
       }
     }
+  });
+
+  it('checks warm-up messages like the others and counts them apart (stream and datagrams)', () => {
+    const size = 48;
+    const wire = streamOf(size, [0, 1, 2, 3, 4, 5], 6, 4);
+    expect(verify(size, wire, 7)).toMatchObject({ received: 6, warmupReceived: 4, lost: 0, corrupt: 0 });
+    // A warm-up message lost and one corrupt: both seen, the counts say which were warm-up.
+    const bad = streamOf(size, [0, 2, 3, 4], 5, 3);
+    bad[size + HEADER_BYTES + 1]! ^= 1; // payload of seq 2 (warm-up)
+    expect(verify(size, bad, size)).toMatchObject({ received: 3, warmupReceived: 1, corrupt: 1 });
+    const v = new StreamVerifier(new Patterns(size));
+    for (let i = 0; i < wire.length; i += size) v.feedDatagram(wire.subarray(i, i + size));
+    expect(v.report).toMatchObject({ received: 6, warmupReceived: 4, lost: 0 });
   });
 
   it('counts lost, reordered and corrupt messages', () => {
@@ -61,9 +74,14 @@ describe('StreamVerifier', () => {
   });
 
   it('the report round-trips and a bad one is refused', () => {
-    const r = { received: 5, lost: 1, reordered: 2, corrupt: 3, bytes: 2 ** 40 };
-    expect(decodeReport(encodeReport(r))).toEqual(r);
-    expect(() => decodeReport(Buffer.alloc(48))).toThrow(/bad receiver report/);
+    const r = { received: 5, lost: 1, reordered: 2, corrupt: 3, bytes: 2 ** 40, warmupReceived: 4 };
+    const wire = encodeReport(r);
+    expect(wire.length).toBe(REPORT_BYTES);
+    expect(REPORT_BYTES).toBe(56);
+    expect(wire.readBigUInt64LE(48)).toBe(4n); // warmupReceived at offset 48 (PROTOCOL.md)
+    expect(decodeReport(wire)).toEqual(r);
+    expect(() => decodeReport(Buffer.alloc(REPORT_BYTES))).toThrow(/bad receiver report/);
+    expect(() => decodeReport(wire.subarray(0, 48))).toThrow(/bad receiver report/);
   });
 });
 

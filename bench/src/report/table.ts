@@ -1,70 +1,79 @@
-// The terminal report: one table per suite, every TS figure next to its ratio to C, placement on
-// every row, and the harness's own costs at the end.
-import type { LatencyRow, Results, ThroughputRow } from '../results.js';
-import { formatSize, implLabel as impl } from '../run.js';
+// The terminal report: one table per suite, every TS figure next to its ratio to C and the spread of
+// its repetitions, placement on every row, and the harness's own costs at the end. Needs nothing but
+// a results.json: it imports types and formatting only.
+import type { LatencyRow, Results, Row, ThroughputRow } from '../results.js';
+import { formatMBps, formatNs, formatNsRange, formatRate, formatSize, implLabel as impl, placementLabel as placement, table } from './format.js';
 
-export function formatNs(ns: number): string {
-  if (ns < 1000) return `${ns.toFixed(0)} ns`;
-  if (ns < 1e6) return `${(ns / 1000).toFixed(ns < 1e4 ? 2 : 1)} µs`;
-  return `${(ns / 1e6).toFixed(2)} ms`;
+export { formatNs } from './format.js';
+
+const UNSTABLE_MARK = '!';
+
+/** The C row of the same group, if it was measured. */
+function cRowOf(res: Results, r: Row): Row | undefined {
+  return res.rows.find((x) => x.impl === 'c' && x.kind === r.kind && x.mechanism === r.mechanism && x.placement === r.placement && x.size === r.size);
 }
 
-function formatRate(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return n.toFixed(0);
+/** "1.25×", with the mark when this row or its C row is unstable (the ratio is then no better). */
+function ratio(res: Results, r: Row): string {
+  if (r.ratioToC === null) return '';
+  const c = cRowOf(res, r);
+  return `${r.ratioToC.toFixed(2)}×${r.unstable || c?.unstable ? UNSTABLE_MARK : ''}`;
 }
 
-
-function placement(r: LatencyRow | ThroughputRow): string {
-  const c = r.cpus;
-  return c.parent === null ? 'none' : `${r.placement} (${c.parent}/${c.child})`;
+function marked(text: string, r: Row): string {
+  return r.unstable ? `${text} ${UNSTABLE_MARK}` : text;
 }
 
-function table(header: string[], rows: string[][], rightFrom: number): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+function legend(res: Results): string[] {
+  const s = res.settings;
+  return [
+    `${s.repetitions} repetition(s) per row, interleaved (C, TS, …, then again) within each mechanism, size and placement;`,
+    `a figure is the median of its repetitions, "spread" their min–max; ${UNSTABLE_MARK} = spread wider than ` +
+      `${Math.round(s.unstableSpread * 100)} % of the median: do not trust that figure (after ×C: this row or its C row).`,
+  ];
 }
 
 export function renderTable(res: Results): string {
   const out: string[] = [];
   const lat = res.rows.filter((r): r is LatencyRow => r.kind === 'latency');
   const thr = res.rows.filter((r): r is ThroughputRow => r.kind === 'throughput');
+  if (lat.length || thr.length) out.push(...legend(res), '');
   if (lat.length) {
-    out.push('Latency — round trip between two processes (ratio = p50 / C p50; lower is better)');
+    out.push('Latency — round trip between two processes (ratio = p50 / C p50; lower is better; p90 … max over all repetitions\' samples)');
     out.push(
       table(
-        ['mechanism', 'impl', 'placement', 'size', 'p50', 'p90', 'p99', 'p99.9', 'max', 'CPU/rt', 'samples', '×C'],
+        ['mechanism', 'impl', 'placement', 'size', 'p50', 'spread', 'p90', 'p99', 'p99.9', 'max', 'CPU/rt', 'samples', '×C'],
         lat.map((r) => [
           r.mechanism,
           impl(r),
           placement(r),
           formatSize(r.size),
           formatNs(r.p50),
+          marked(formatNsRange(r.spread.min, r.spread.max), r),
           formatNs(r.p90),
           formatNs(r.p99),
           formatNs(r.p999),
           formatNs(r.max),
           formatNs(r.cpuNsPerOp),
           String(r.samples),
-          r.ratioToC === null ? '' : `${r.ratioToC.toFixed(2)}×`,
+          ratio(res, r),
         ]),
         3,
       ),
     );
   }
   if (thr.length) {
-    out.push('', 'Throughput — one-way stream, every message checked (ratio = MB/s / C MB/s; higher is better)');
+    out.push('', 'Throughput — one-way stream after a warm-up, every message checked (ratio = MB/s / C MB/s; higher is better)');
     out.push(
       table(
-        ['mechanism', 'impl', 'placement', 'size', 'MB/s', 'msgs/s', 'CPU/MB', 'checked', '×C'],
+        ['mechanism', 'impl', 'placement', 'size', 'MB/s', 'spread', 'msgs/s', 'CPU/MB', 'checked', '×C'],
         thr.map((r) => [
           r.mechanism,
           impl(r),
           placement(r),
           formatSize(r.size),
-          r.mbPerSec.toFixed(r.mbPerSec < 100 ? 1 : 0),
+          formatMBps(r.mbPerSec),
+          marked(`${formatMBps(r.spread.min)}–${formatMBps(r.spread.max)}`, r),
           formatRate(r.msgsPerSec),
           formatNs(r.cpuNsPerMB),
           !r.verified
@@ -72,7 +81,7 @@ export function renderTable(res: Results): string {
             : r.lost > 0
               ? `ok ${r.received}, lost ${(r.lossRate * 100).toFixed(1)}%`
               : `ok ${r.received}`,
-          r.ratioToC === null ? '' : `${r.ratioToC.toFixed(2)}×`,
+          ratio(res, r),
         ]),
         3,
       ),
@@ -119,9 +128,19 @@ export function renderTable(res: Results): string {
   }
   if (res.errors.length) {
     out.push('', `${res.errors.length} row(s) failed:`);
-    for (const e of res.errors) out.push(`  ${e.kind} ${e.mechanism} ${impl(e)} ${e.placement} ${formatSize(e.size)}: ${e.error}`);
+    for (const e of res.errors) {
+      const where = e.kind === 'semantics' ? '' : ` (repetition ${e.repetition})`;
+      out.push(`  ${e.kind} ${e.mechanism} ${impl(e)} ${e.placement} ${formatSize(e.size)}${where}: ${e.error}`);
+    }
   }
   const m = res.machine;
-  out.push('', `${m.cpuModel}, ${m.cores} CPUs${m.virtualized ? ' (virtual)' : ''}, Linux ${m.kernel}, Node ${m.node}; profile ${res.profile}`);
+  const t = m.topology;
+  const smt = t.smtSiblings.filter((g) => g.length > 1);
+  out.push(
+    '',
+    `${m.cpuModel}, ${m.cores} CPUs${m.virtualized ? ' (virtual)' : ''} (allowed: ${t.allowed.join(',')}; SMT siblings: ` +
+      `${smt.length ? smt.map((g) => g.join('+')).join(' ') : 'none'}; NUMA nodes: ${t.numaNodes.length || '?'}), ` +
+      `Linux ${m.kernel}, Node ${m.node}; profile ${res.profile}; CPU time: process CPU-time clocks (clock_getcpuclockid)`,
+  );
   return out.join('\n');
 }

@@ -2,12 +2,14 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { HistogramData } from '../histogram.js';
 
 export interface CLatencyOutput {
   mechanism: string;
   mode: 'latency';
   size: number;
-  samplesNs: number[];
+  /** Every timed round trip, in the log-linear buckets both sides use. */
+  histogram: HistogramData;
   cpuNsParent: number;
   cpuNsChild: number;
 }
@@ -16,12 +18,16 @@ export interface CThroughputOutput {
   mechanism: string;
   mode: 'throughput';
   size: number;
+  warmupMessages: number;
+  /** Sent in the timed window. */
   messages: number;
   bytes: number;
   elapsedNs: number;
   cpuNsParent: number;
   cpuNsChild: number;
+  /** The receiver's check of the whole stream (warm-up included). */
   received: number;
+  warmupReceived: number;
   lost: number;
   reordered: number;
   corrupt: number;
@@ -34,15 +40,20 @@ export function cProgramPath(name: string): string {
 export interface CRunOptions {
   size: number;
   durationMs: number;
-  warmupMs?: number;
+  warmupMs: number;
   cpus: { parent: number | null; child: number | null };
   /** Mechanism-specific arguments (e.g. --nodelay 0, --writes 2). */
   extra?: string[];
 }
 
+/**
+ * The output is bounded whatever the duration (a histogram has at most 14592 buckets, about 400 KB
+ * of JSON at worst; a throughput line is one short line), so a small buffer is enough.
+ */
+const MAX_OUTPUT_BYTES = 4 << 20;
+
 function args(mode: string, o: CRunOptions): string[] {
-  const a = [mode, '--size', String(o.size), '--duration-ms', String(o.durationMs)];
-  if (o.warmupMs !== undefined) a.push('--warmup-ms', String(o.warmupMs));
+  const a = [mode, '--size', String(o.size), '--warmup-ms', String(o.warmupMs), '--duration-ms', String(o.durationMs)];
   if (o.cpus.parent !== null) a.push('--cpu-parent', String(o.cpus.parent));
   if (o.cpus.child !== null) a.push('--cpu-child', String(o.cpus.child));
   return [...a, ...(o.extra ?? [])];
@@ -52,7 +63,7 @@ function run<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {
   const path = cProgramPath(name);
   if (!existsSync(path)) return Promise.reject(new Error(`C baseline ${path} is not built (npm run build builds it)`));
   return new Promise((resolve, reject) => {
-    execFile(path, argv, { maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    execFile(path, argv, { maxBuffer: MAX_OUTPUT_BYTES, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${name} ${argv.join(' ')} failed: ${stderr.trim() || err.message}`));
       try {
         resolve(JSON.parse(stdout) as T);
@@ -63,10 +74,10 @@ function run<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {
   });
 }
 
-export function runCLatency(name: string, o: CRunOptions & { warmupMs: number }): Promise<CLatencyOutput> {
+export function runCLatency(name: string, o: CRunOptions): Promise<CLatencyOutput> {
   return run(name, args('latency', o), o.warmupMs + o.durationMs + 30_000);
 }
 
 export function runCThroughput(name: string, o: CRunOptions): Promise<CThroughputOutput> {
-  return run(name, args('throughput', o), o.durationMs + 30_000);
+  return run(name, args('throughput', o), o.warmupMs + o.durationMs + 30_000);
 }

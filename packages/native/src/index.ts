@@ -171,6 +171,7 @@ interface Addon {
   getAffinity(tid: number): number[];
   getCpu(): number;
   gettid(): number;
+  cpuTimeNs(pid: number): number;
   setParentDeathSignal(signal: number): boolean;
   Poller: PollerConstructor;
   mkfifo(path: string, mode?: number): void;
@@ -248,6 +249,8 @@ export const setAffinity: Addon['setAffinity'] = addon.setAffinity;
 export const getAffinity: Addon['getAffinity'] = addon.getAffinity;
 export const getCpu: Addon['getCpu'] = addon.getCpu;
 export const gettid: Addon['gettid'] = addon.gettid;
+/** CPU time (user + system, all threads) of process `pid` so far, in ns (0 = this process); clock_getcpuclockid. */
+export const cpuTimeNs: Addon['cpuTimeNs'] = addon.cpuTimeNs;
 /** prctl(PR_SET_PDEATHSIG): get `signal` when the parent exits. True if the parent is already gone. */
 export const setParentDeathSignal: Addon['setParentDeathSignal'] = addon.setParentDeathSignal;
 export const constants: Readonly<NativeConstants> = Object.freeze({ ...addon.constants });

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -61,6 +62,21 @@ Napi::Value GetTid(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(syscall(SYS_gettid)));
 }
 
+// cpuTimeNs(pid) -> ns: CPU time (user + system, every thread, exited threads included) that process
+// `pid` (0: this one) has used so far, from its CPU-time clock (clock_getcpuclockid + clock_gettime).
+// Exact to the nanosecond, also for a thread running right now (unlike /proc/<pid>/task/*/schedstat,
+// which lags by up to a scheduler tick); the C baselines read the same clock (bench/c/harness.c).
+Napi::Value CpuTimeNs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = ArgInt(info, 0, "pid");
+  clockid_t clock;
+  int err = clock_getcpuclockid(pid, &clock);  // returns the error number, does not set errno
+  if (err != 0) throw ErrnoError(env, err, "clock_getcpuclockid");
+  struct timespec ts;
+  if (clock_gettime(clock, &ts) < 0) ThrowErrno(env, "clock_gettime");
+  return Napi::Number::New(env, static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec));
+}
+
 // setParentDeathSignal(signal): prctl(PR_SET_PDEATHSIG) — the kernel sends `signal` to this process
 // when the thread that forked it exits. Returns true if the parent had already gone (then the caller
 // should exit: the signal will never come).
@@ -78,6 +94,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("getAffinity", Napi::Function::New(env, GetAffinity, "getAffinity"));
   exports.Set("getCpu", Napi::Function::New(env, GetCpu, "getCpu"));
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
+  exports.Set("cpuTimeNs", Napi::Function::New(env, CpuTimeNs, "cpuTimeNs"));
   exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
 }
 
