@@ -33,9 +33,16 @@ try {
   // pgrep exits 1 when nothing matches
 }
 if (peers) left.push(...peers.split('\n').map((l) => `process: ${l.slice(0, 120)}`));
+// Network namespaces the reach probe makes (ipcc-*): removed after each probe.
+try {
+  const ns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('ipcc-'));
+  left.push(...ns.map((l) => `network namespace: ${l}`));
+} catch {
+  // no iproute2 here: the probe could not have made any
+}
 if (left.length) {
   console.log(`left behind by the test run (${left.length}):\n  ${left.join('\n  ')}`);
   process.exitCode = 1;
 } else {
-  console.log('nothing left behind (temp and /dev/shm names, peer processes)');
+  console.log('nothing left behind (temp and /dev/shm names, peer processes, network namespaces)');
 }

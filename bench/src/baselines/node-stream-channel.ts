@@ -4,6 +4,15 @@ import type { Readable, Writable } from 'node:stream';
 import { abortError, ipcError, validateBytes as assertBytes, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
 import { RecvWaiters } from './recv-waiters.js';
 
+interface PendingSend {
+  chunks: Uint8Array[];
+  left: number;
+  resolve(): void;
+  reject(err: Error): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
 export interface NodeStreamChannelOptions {
   transport: string;
   readable: Readable | null;
@@ -57,34 +66,72 @@ export class NodeStreamChannel implements Channel {
   }
 
   send(data: Uint8Array, opts?: SendOptions): Promise<void> {
+    return this.sendv([data], opts);
+  }
+
+  /**
+   * Gather send: the chunks are corked together, so node:net hands them to the kernel in one writev.
+   * Sends go to the socket only while node:net holds nothing unwritten, and wait here otherwise (then
+   * all that waited goes at once, corked: one writev), so that an AbortSignal can still withdraw them
+   * and close() can settle them — node:net can do neither once a write is in its buffer.
+   */
+  sendv(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
     try {
-      assertBytes(data);
+      for (const c of chunks) assertBytes(c, 'chunk');
       if (this.#closed) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`);
       if (this.#error) throw this.#error;
       if (!this.#writable) throw ipcError('ERR_INVALID_ARG_VALUE', `${this.transport}: this end cannot write`);
+      if (this.#writable.writableEnded) throw ipcError('ERR_CHANNEL_CLOSED', `${this.transport}: write side already ended`);
       if (opts?.signal?.aborted) throw abortError(opts.signal);
     } catch (err) {
       return Promise.reject(err);
     }
-    // The write callback runs once libuv has handed the bytes to the kernel (or failed to).
-    return new Promise((resolve, reject) => this.#writable!.write(data, (err) => (err ? reject(err) : resolve())));
+    if (chunks.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const op: PendingSend = { chunks: [...chunks], left: chunks.length, resolve, reject, signal: opts?.signal, onAbort: undefined };
+      if (op.signal) {
+        op.onAbort = () => {
+          const i = this.#held.indexOf(op);
+          if (i < 0) return; // already with node:net: too late to withdraw
+          this.#held.splice(i, 1);
+          this.#settle(op, abortError(op.signal!));
+        };
+        op.signal.addEventListener('abort', op.onAbort, { once: true });
+      }
+      this.#held.push(op);
+      if (this.#writable!.writableLength === 0) this.#handHeld();
+    });
   }
 
-  /** Gather send: the chunks are corked together, so node:net hands them to the kernel in one writev. */
-  sendv(chunks: readonly Uint8Array[], opts?: SendOptions): Promise<void> {
-    if (chunks.length === 0) return Promise.resolve();
-    const w = this.#writable;
-    try {
-      for (const c of chunks) assertBytes(c, 'chunk');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (!w || chunks.length === 1) return this.send(chunks[0]!, opts);
+  readonly #held: PendingSend[] = [];
+  #ending: { resolve(): void; reject(err: Error): void } | null = null;
+  readonly #handed = new Set<PendingSend>();
+
+  /** Hands everything waiting to node:net in one corked batch. */
+  #handHeld(): void {
+    const w = this.#writable!;
+    const ops = this.#held.splice(0);
+    if (ops.length === 0) return;
     w.cork();
-    for (let i = 0; i < chunks.length - 1; i++) void this.send(chunks[i]!, opts).catch(() => {});
-    const last = this.send(chunks[chunks.length - 1]!, opts);
+    for (const op of ops) {
+      this.#handed.add(op);
+      // The write callback runs once libuv has handed the bytes to the kernel (or failed to).
+      for (const c of op.chunks) {
+        w.write(c, (err) => {
+          if (err) this.#settle(op, err);
+          else if (--op.left === 0) this.#settle(op, null);
+          if (!this.#closed && w.writableLength === 0) this.#handHeld();
+        });
+      }
+    }
     process.nextTick(() => w.uncork());
-    return last;
+  }
+
+  #settle(op: PendingSend, err: Error | null): void {
+    if (!this.#handed.delete(op) && err === null) return;
+    if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
+    if (err) op.reject(err);
+    else op.resolve();
   }
 
   recv(opts?: RecvOptions): Promise<Uint8Array | null> {
@@ -108,8 +155,18 @@ export class NodeStreamChannel implements Channel {
     const w = this.#writable;
     if (this.#closed) return Promise.reject(ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel is closed`));
     if (!w || w.writableEnded) return Promise.resolve();
-    // The callback gets an error if the stream fails first: reject with it, never resolve with it.
-    return new Promise((resolve, reject) => w.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    this.#handHeld(); // what waits here goes before the end
+    // The callback gets an error if the stream fails first: reject with it, never resolve with it;
+    // close() settles it first (ERR_CHANNEL_CLOSED), as it does every pending send.
+    return new Promise((resolve, reject) => {
+      this.#ending = { resolve, reject };
+      w.end((err?: Error | null) => {
+        const e = this.#ending;
+        this.#ending = null;
+        if (err) e?.reject(err);
+        else e?.resolve();
+      });
+    });
   }
 
   async close(): Promise<void> {
@@ -117,6 +174,12 @@ export class NodeStreamChannel implements Channel {
     this.#closed = true;
     const closedErr = () => ipcError('ERR_CHANNEL_CLOSED', `${this.transport} channel closed`);
     this.#waiters.rejectAll(closedErr());
+    for (const op of [...this.#held.splice(0), ...this.#handed]) {
+      this.#handed.add(op);
+      this.#settle(op, closedErr());
+    }
+    this.#ending?.reject(closedErr());
+    this.#ending = null;
     this.#chunks.length = 0;
     this.#readable?.destroy();
     this.#writable?.destroy();
@@ -145,6 +208,10 @@ export class NodeStreamChannel implements Channel {
     if (this.#error) return;
     this.#error = err;
     this.#waiters.rejectAll(err);
+    for (const op of [...this.#held.splice(0), ...this.#handed]) {
+      this.#handed.add(op);
+      this.#settle(op, err);
+    }
   }
 
 }

@@ -88,9 +88,9 @@ export function renderTable(res: Results): string {
     );
   }
   if (res.semantics.length) {
-    out.push('', 'Semantics — observed across two processes, compared with the course notes (✓ agrees, ✗ differs)');
-    const cell = (p: { claimed: unknown; observed: unknown; agrees: boolean }) =>
-      p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
+    out.push('', 'Semantics — observed across two processes, compared with the course notes (✓ agrees, ✗ differs, – not observed)');
+    const cell = (p: { claimed: unknown; observed: unknown; agrees: boolean | null }) =>
+      p.agrees === null ? '– not observed' : p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
     out.push(
       table(
         ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'max message', 'passes fds'],

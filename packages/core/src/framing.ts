@@ -2,7 +2,7 @@
 // followed by that many bytes (the same layout as Node's 'advanced' child_process serialization).
 // Lengths read from the wire are checked against a maximum before anything is allocated.
 import { ipcError } from './errors.js';
-import { validateBytes as assertBytes } from './validate.js';
+import { validateBytes as assertBytes, validateInteger } from './validate.js';
 import type { Channel, RecvOptions, SendOptions } from './types.js';
 
 export const FRAME_HEADER_BYTES = 4;
@@ -12,9 +12,7 @@ export const DEFAULT_MAX_FRAME = 64 * 1024 * 1024;
 export const MAX_FRAME_LIMIT = 0xffff_ffff;
 
 function checkMaxFrame(maxFrame: number): number {
-  if (!Number.isInteger(maxFrame) || maxFrame < 0 || maxFrame > MAX_FRAME_LIMIT) {
-    throw ipcError('ERR_INVALID_ARG_VALUE', `maxFrame must be an integer in 0..${MAX_FRAME_LIMIT} (got ${maxFrame})`);
-  }
+  validateInteger(maxFrame, 'maxFrame', 0, MAX_FRAME_LIMIT);
   return maxFrame;
 }
 

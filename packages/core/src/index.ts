@@ -39,6 +39,6 @@ export {
   messageChannel,
   type FramedChannelOptions,
 } from './framing.js';
-export { TransportRegistry, specParam, validatePeerSpec, type TransportModule } from './registry.js';
+export { TransportRegistry, specInteger, specParam, validatePeerSpec, type TransportModule } from './registry.js';
 export { checkAttachHost, ipFamily, isLoopback } from './hosts.js';
 export { pinProcess, placementCpus, processCpuNs, type Placement } from './placement.js';

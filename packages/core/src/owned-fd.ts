@@ -3,6 +3,7 @@
 // owner object, and the registry below refuses a second one.
 import { close as closeFd, fstat } from '@ipc-compare/native';
 import { ipcError } from './errors.js';
+import { validateInteger } from './validate.js';
 
 const owners = new Map<number, OwnedFd>();
 
@@ -31,9 +32,7 @@ export class OwnedFd {
    * EBADF if it is not open, ERR_FD_IN_USE if a channel of this process already owns it.
    */
   static adopt(fd: number, label: string): OwnedFd {
-    if (!Number.isInteger(fd) || fd < 0) {
-      throw ipcError('ERR_INVALID_ARG_VALUE', `${label}: fd must be a non-negative integer (got ${String(fd)})`);
-    }
+    validateInteger(fd, 'fd', 0, 0x7fffffff);
     const current = owners.get(fd);
     if (current && !current.transferable) throw inUse(fd, current);
     if (current) current.#release();

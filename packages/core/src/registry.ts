@@ -63,3 +63,11 @@ export function specParam<T>(spec: PeerSpec, name: string, check: (v: unknown) =
   if (!check(value)) throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${spec.transport}: params.${name} must be ${what}`);
   return value;
 }
+
+/** An integer param of a spec in [min, max] (`undefined` allowed when `optional`). */
+export function specInteger(spec: PeerSpec, name: string, min: number, max: number, optional: true): number | undefined;
+export function specInteger(spec: PeerSpec, name: string, min: number, max: number, optional?: false): number;
+export function specInteger(spec: PeerSpec, name: string, min: number, max: number, optional = false): number | undefined {
+  const inRange = (v: unknown): v is number | undefined => (optional && v === undefined) || (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max);
+  return specParam(spec, name, inRange, `an integer in ${min}..${max}`);
+}

@@ -166,11 +166,10 @@ export class ListenerAcceptor {
 
 /** The peer's side of a listener: non-blocking connect, then the token, then the acceptor's ack. */
 export async function connectWithToken(fd: number, addr: SockAddr, token: Buffer): Promise<void> {
-  const target = addr.family === 'unix' ? addr.path : undefined;
   if (connect(fd, addr) < 0) {
     await waitFd(fd, 'write', { timeoutMs: 10_000 });
     const err = getsockopt(fd, constants.SOL_SOCKET, constants.SO_ERROR);
-    if (err !== 0) throw errnoError(err, 'connect', target);
+    if (err !== 0) throw errnoError(err, 'connect', addr); // with address and port (or path), as node:net's
   }
   const refused = () => ipcError('ERR_PEER_REFUSED', `${describe(addr)} closed the connection during the handshake: refused`);
   try {

@@ -29,8 +29,8 @@ describe('FrameDecoder', () => {
 
   it('refuses to encode a message over the limit, and a nonsensical limit', () => {
     expect(() => encodeFrame(Buffer.alloc(11), 10)).toThrow(expect.objectContaining({ code: 'ERR_MESSAGE_TOO_LARGE' }));
-    expect(() => new FrameDecoder(-1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
-    expect(() => new FrameDecoder(2 ** 32)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => new FrameDecoder(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => new FrameDecoder(2 ** 32)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });
 });
 

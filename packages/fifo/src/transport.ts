@@ -5,7 +5,7 @@
 import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FdChannel, OwnedFd, cleanUpAfter, ipcError, makeOpened, specParam, validateInteger, validateOptionalInteger, validateOptions, validateString, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
+import { FdChannel, OwnedFd, cleanUpAfter, makeOpened, specInteger, specParam, validateInteger, validateOptionalInteger, validateOptions, validateString, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
 import { close, mkfifo } from '@ipc-compare/native';
 import { startFifoOpen, type PendingFifoOpen } from './open.js';
 
@@ -155,11 +155,8 @@ export const fifoTransport: Transport<FifoOpenOptions> = {
   async attach(spec: PeerSpec): Promise<Channel> {
     const toPeer = specParam(spec, 'toPeer', isString, 'a path');
     const fromPeer = specParam(spec, 'fromPeer', isString, 'a path');
-    const { readSize } = spec.params as { readSize?: unknown };
-    if (readSize !== undefined && !(typeof readSize === 'number' && Number.isInteger(readSize) && readSize > 0 && readSize <= 1 << 30)) {
-      throw ipcError('ERR_INVALID_PEER_SPEC', 'invalid PeerSpec for fifo: params.readSize must be a positive integer');
-    }
-    const ends = new FifoEnds({ transport: 'fifo', readPath: toPeer, writePath: fromPeer, ...(readSize === undefined ? {} : { readSize: readSize as number }) });
+    const readSize = specInteger(spec, 'readSize', 1, 1 << 30, true);
+    const ends = new FifoEnds({ transport: 'fifo', readPath: toPeer, writePath: fromPeer, ...(readSize === undefined ? {} : { readSize }) });
     return ends.ready;
   },
 };

@@ -170,7 +170,6 @@ interface Addon {
   setAffinity(tid: number, cpus: readonly number[]): void;
   getAffinity(tid: number): number[];
   getCpu(): number;
-  gettid(): number;
   cpuTimeNs(pid: number): number;
   setParentDeathSignal(signal: number): boolean;
   Poller: PollerConstructor;
@@ -248,7 +247,6 @@ export const Poller: PollerConstructor = addon.Poller;
 export const setAffinity: Addon['setAffinity'] = addon.setAffinity;
 export const getAffinity: Addon['getAffinity'] = addon.getAffinity;
 export const getCpu: Addon['getCpu'] = addon.getCpu;
-export const gettid: Addon['gettid'] = addon.gettid;
 /** CPU time (user + system, all threads) of process `pid` so far, in ns (0 = this process); clock_getcpuclockid. */
 export const cpuTimeNs: Addon['cpuTimeNs'] = addon.cpuTimeNs;
 /** prctl(PR_SET_PDEATHSIG): get `signal` when the parent exits. True if the parent is already gone. */

@@ -27,13 +27,7 @@ Napi::Value SetAffinity(const Napi::CallbackInfo& info) {
   cpu_set_t set;
   CPU_ZERO(&set);
   for (uint32_t i = 0; i < cpus.Length(); i++) {
-    Napi::Value v = cpus.Get(i);
-    int cpu = v.IsNumber() ? v.As<Napi::Number>().Int32Value() : -1;
-    if (cpu < 0 || cpu >= CPU_SETSIZE) {
-      Napi::RangeError e = Napi::RangeError::New(env, "CPU numbers must be in 0.." + std::to_string(CPU_SETSIZE - 1));
-      e.Value().Set("code", "ERR_OUT_OF_RANGE");
-      throw e;
-    }
+    int cpu = Int32Of(env, cpus.Get(i), "cpus[" + std::to_string(i) + "]", 0, CPU_SETSIZE - 1);
     CPU_SET(cpu, &set);
   }
   if (sched_setaffinity(tid, sizeof set, &set) < 0) ThrowErrno(env, "sched_setaffinity");
@@ -56,10 +50,6 @@ Napi::Value GetAffinity(const Napi::CallbackInfo& info) {
 
 Napi::Value GetCpu(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), sched_getcpu());
-}
-
-Napi::Value GetTid(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(syscall(SYS_gettid)));
 }
 
 // cpuTimeNs(pid) -> ns: CPU time (user + system, every thread, exited threads included) that process
@@ -93,7 +83,6 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("setAffinity", Napi::Function::New(env, SetAffinity, "setAffinity"));
   exports.Set("getAffinity", Napi::Function::New(env, GetAffinity, "getAffinity"));
   exports.Set("getCpu", Napi::Function::New(env, GetCpu, "getCpu"));
-  exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
   exports.Set("cpuTimeNs", Napi::Function::New(env, CpuTimeNs, "cpuTimeNs"));
   exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
 }

@@ -109,12 +109,14 @@ describe('Poller', () => {
 
 describe('process placement', () => {
   it('pins and reads the affinity of a thread', () => {
-    const tid = native.gettid();
+    const tid = process.pid; // the main thread's id is the process id
     const original = native.getAffinity(tid);
     native.setAffinity(tid, [0]);
     expect(native.getAffinity(0)).toEqual([0]);
     expect(native.getCpu()).toBe(0);
     expect(readFileSync(`/proc/self/task/${tid}/status`, 'utf8')).toMatch(/Cpus_allowed_list:\s+0\n/);
     native.setAffinity(tid, original);
+    expect(() => native.setAffinity(0, [NaN])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' })); // never CPU 0 by accident
+    expect(() => native.setAffinity(0, [1.5])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });
 });

@@ -1,7 +1,7 @@
 // The pipe transport: two pipe(2)s make a duplex channel between a parent and the child it starts.
 // A pipe is one-way, so: parent → child on one pipe, child → parent on the other. The child's ends
 // reach it by inheritance (extra stdio slots), which is why only a related process can use a pipe.
-import { attachInherited, cleanUpAfter, inheritedFds, ipcError, openInherited, validateOptions, validateOptionalInteger, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
+import { attachInherited, cleanUpAfter, inheritedFds, ipcError, openInherited, specInteger, validateOptions, validateOptionalInteger, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
 import { accessMode, close, fstat, pipe2, setPipeSize } from '@ipc-compare/native';
 
 export interface PipeOpenOptions {
@@ -77,10 +77,7 @@ export const pipeTransport: Transport<PipeOpenOptions> = {
     const ends = inheritedFds(spec);
     checkPipeEnd(ends.read, 'read', spec);
     checkPipeEnd(ends.write, 'write', spec);
-    const { readSize } = spec.params as { readSize?: unknown };
-    if (readSize !== undefined && !(typeof readSize === 'number' && Number.isInteger(readSize) && readSize >= 1 && readSize <= 1 << 30)) {
-      throw ipcError('ERR_INVALID_PEER_SPEC', 'invalid PeerSpec for pipe: params.readSize must be a positive integer');
-    }
+    const readSize = specInteger(spec, 'readSize', 1, 1 << 30, true);
     return attachInherited(spec, readSize === undefined ? {} : { readSize });
   },
 };

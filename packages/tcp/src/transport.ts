@@ -15,6 +15,7 @@ import {
   connectWithToken,
   ipFamily,
   makeOpened,
+  specInteger,
   specParam,
   validateBoolean,
   validateOptionalInteger,
@@ -114,7 +115,7 @@ export const tcpTransport: Transport<TcpOpenOptions> = {
 
   async attach(spec: PeerSpec, opts?: AttachOptions): Promise<Channel> {
     const host = specParam(spec, 'host', (v): v is string => typeof v === 'string' && isIP(v) !== 0, 'an IP address');
-    const port = specParam(spec, 'port', (v): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536, 'a port number');
+    const port = specInteger(spec, 'port', 1, 65535);
     const token = specParam(spec, 'token', (v): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v), '32 hex digits');
     const noDelay = specParam(spec, 'noDelay', (v): v is boolean => typeof v === 'boolean', 'a boolean');
     checkAttachHost('tcp', host, opts);

@@ -177,7 +177,8 @@ describe('bad input', () => {
     const { port } = spec.params as { port: number };
     await expect(tcpTransport.open({ port })).rejects.toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
     await opened.close(); // the listener is gone now
-    await expect(tcpTransport.attach(spec)).rejects.toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect' });
+    // As node:net's errors do, it says where: address and port, in the message too.
+    await expect(tcpTransport.attach(spec)).rejects.toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect', address: '127.0.0.1', port, message: expect.stringMatching(new RegExp(`connect 127\\.0\\.0\\.1:${port}$`)) });
     await expect(tcpTransport.open({ host: 'localhost' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     await expect(tcpTransport.open({ port: 70000 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
     await expect(tcpTransport.open({ noDelay: 'yes' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });

@@ -14,6 +14,7 @@ import {
   greetDatagram,
   ipFamily,
   makeOpened,
+  specInteger,
   specParam,
   validateOptions,
   validateString,
@@ -89,7 +90,7 @@ export const udpTransport: Transport<UdpOpenOptions> = {
 
   async attach(spec: PeerSpec, opts?: AttachOptions): Promise<Channel> {
     const host = specParam(spec, 'host', (v): v is string => typeof v === 'string' && isIP(v) !== 0, 'an IP address');
-    const port = specParam(spec, 'port', (v): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536, 'a port number');
+    const port = specInteger(spec, 'port', 1, 65535);
     const token = specParam(spec, 'token', (v): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v), '32 hex digits');
     checkAttachHost('udp', host, opts);
     const fam = ipFamily(host);
