@@ -30,7 +30,20 @@ describe('the kit catches broken transports', () => {
     await expect(runCheck(toPeer, brokenTransport('drop-all'))).rejects.toThrow(/only 0 of 2000 paced messages arrived/);
   });
 
-  it('a transport whose sendv overtakes nothing but lags behind send fails the cross-method ordering check', async () => {
+  it('a transport whose sendv lags behind send fails the cross-method ordering check', async () => {
     await expect(runCheck('sends keep program order', brokenTransport('late-gather'))).rejects.toThrow(/out of program order/);
+  });
+
+  it('a transport whose failed sends resolve fails the close and peer-death checks', async () => {
+    await expect(runCheck('close() settles every pending operation', brokenTransport('swallow-errors'))).rejects.toThrow(/succeeded, expected an error \(ERR_CHANNEL_CLOSED\)/);
+    await expect(runCheck('peer killed while a send is held back', brokenTransport('swallow-errors'))).rejects.toThrow(/succeeded, expected an error/);
+  });
+
+  it('a transport that ignores AbortSignal fails the abort check', async () => {
+    await expect(runCheck('an aborted send still queued', brokenTransport('ignore-abort'))).rejects.toThrow(/aborted (queued )?send/);
+  }, 60_000);
+
+  it('a transport whose sends resolve before the kernel has them fails the event-loop check', async () => {
+    await expect(runCheck('a tight `for (;;) await send()` loop', brokenTransport('never-yield'))).rejects.toThrow(/starves the event loop/);
   });
 });

@@ -234,6 +234,7 @@ describe('one place settles everything (close, abort, errors)', () => {
     const size = getPipeSize(w);
     const ac = new AbortController();
     const queued = writer.send(Buffer.from('withdrawn'), { signal: ac.signal });
+    await new Promise((r) => setImmediate(r)); // its write was tried (EAGAIN): it waits for writability
     const ending = writer.end();
     ac.abort();
     await expect(queued).rejects.toMatchObject({ code: 'ABORT_ERR' });

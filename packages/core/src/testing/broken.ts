@@ -11,8 +11,11 @@ import type { Channel, Opened, PeerSpec, SendOptions, Semantics, Transport } fro
  * drop / reorder / corrupt: every `period`-th send. drop-all: every send (an unreliable transport
  * that delivers nothing). late-gather: sendv goes through a promise while send goes direct, so
  * `sendv(B); send(A)` arrives as A, B (the reordering a forwarding proxy once caused).
+ * swallow-errors: a send that fails resolves as if delivered. ignore-abort: the AbortSignal is
+ * dropped. never-yield: send() resolves at once, before the kernel has anything (a loop of them
+ * never lets the event loop run).
  */
-export type Fault = 'none' | 'drop' | 'reorder' | 'corrupt' | 'drop-all' | 'late-gather';
+export type Fault = 'none' | 'drop' | 'reorder' | 'corrupt' | 'drop-all' | 'late-gather' | 'swallow-errors' | 'ignore-abort' | 'never-yield';
 
 const MODULE = '@ipc-compare/core/testing/broken';
 const streamSemantics: Semantics = { duplex: 'half', boundaries: false, reliable: true, reach: 'related', passesFds: false, endOfStream: true };
@@ -25,6 +28,21 @@ function faulty(channel: Channel, fault: Fault, period: number): Channel {
   if (fault === 'late-gather') {
     const sendv = channel.sendv!.bind(channel);
     channel.sendv = (chunks, opts) => Promise.resolve().then(() => sendv(chunks, opts));
+    return channel;
+  }
+  if (fault === 'swallow-errors') {
+    channel.send = (data, opts) => send(data, opts).catch(() => {});
+    return channel;
+  }
+  if (fault === 'ignore-abort') {
+    channel.send = (data) => send(data);
+    return channel;
+  }
+  if (fault === 'never-yield') {
+    channel.send = (data, opts) => {
+      send(data, opts).catch(() => {});
+      return Promise.resolve();
+    };
     return channel;
   }
   let n = 0;
@@ -100,5 +118,5 @@ referenceDgram.open = async () => {
 };
 
 export const transports: Record<string, Transport> = Object.fromEntries(
-  [...(['none', 'drop', 'reorder', 'corrupt', 'drop-all', 'late-gather'] as const).map((f) => brokenTransport(f)), referenceDgram].map((t) => [t.id, t]),
+  [...(['none', 'drop', 'reorder', 'corrupt', 'drop-all', 'late-gather', 'swallow-errors', 'ignore-abort', 'never-yield'] as const).map((f) => brokenTransport(f)), referenceDgram].map((t) => [t.id, t]),
 );
