@@ -2,6 +2,7 @@
 // "machine"). Read from node:os, /proc and /sys only.
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { parseCpuList } from '@ipc-compare/core';
 import type { CpuTopology, MachineInfo } from './results.js';
 
 function read(path: string): string | null {
@@ -10,17 +11,6 @@ function read(path: string): string | null {
   } catch {
     return null; // not Linux, or hidden
   }
-}
-
-/** The kernel's cpulist format: "0-3,8,10-11" → [0, 1, 2, 3, 8, 10, 11]. */
-export function parseCpuList(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.trim().split(',')) {
-    if (part === '') continue;
-    const [lo, hi = lo] = part.split('-').map(Number);
-    for (let c = lo!; c <= hi!; c++) out.push(c);
-  }
-  return out;
 }
 
 function cpuList(path: string): number[] | null {

@@ -41,4 +41,4 @@ export {
 } from './framing.js';
 export { TransportRegistry, specInteger, specParam, validatePeerSpec, type TransportModule } from './registry.js';
 export { checkAttachHost, ipFamily, isLoopback } from './hosts.js';
-export { pinProcess, placementCpus, processCpuNs, type Placement } from './placement.js';
+export { parseCpuList, pinProcess, placementCpus, processCpuNs, smtSiblingsOf, type Placement } from './placement.js';
