@@ -192,6 +192,10 @@ describe('FdChannel', () => {
     await expect(writer.send('nope' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     expect(() => reader.recvSync(new Uint8Array(0))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     await expect(reader.send(Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
+    // A pipe cannot carry fds: refused before any syscall, and the channel still works.
+    await expect(writer.sendFds(Buffer.from('x'), [0])).rejects.toMatchObject({ code: 'ERR_INVALID_STATE', message: expect.stringMatching(/only AF_UNIX/) });
+    await writer.send(Buffer.from('ok'));
+    expect(Buffer.from((await reader.recv())!).toString()).toBe('ok');
     expect(() => new FdChannel({ transport: 't', readFd: null, writeFd: null, readSize: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new FdChannel({ transport: 't', readFd: null, writeFd: null, readSize: NaN })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     await writer.close();

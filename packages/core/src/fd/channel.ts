@@ -71,6 +71,7 @@ export class FdChannel implements Channel {
   readonly #shutdownWrite: ((fd: number) => void) | undefined;
   readonly #onClose: (() => void) | undefined;
   readonly #io: KindIo;
+  readonly #receiveFds: number;
   readonly #rq = new ReadQueue();
   readonly #wq = new WriteQueue();
   readonly #watcher: FdWatcher;
@@ -98,6 +99,7 @@ export class FdChannel implements Channel {
     validateInteger(this.#highWater, 'highWaterMark', 0);
     const receiveFds = o.receiveFds ?? 0;
     validateInteger(receiveFds, 'receiveFds', 0, constants.SCM_MAX_FD);
+    this.#receiveFds = receiveFds;
     const io = { transport: this.transport, stats: this.syscalls, readSize, highWater: this.#highWater, receiveFds };
     this.#io = this.#kind === 'stream' ? new StreamIo(io) : new DatagramIo(io, this.#kind === 'seqpacket');
     this.#watcher = new FdWatcher(this.#readFd, this.#writeFd, (which, status, events) => this.#onReady(which, status, events));
@@ -136,6 +138,7 @@ export class FdChannel implements Channel {
   sendFds(data: Uint8Array, fds: readonly number[], opts?: SendOptions): Promise<void> {
     try {
       checkFdArgs(data, fds);
+      this.#canPassFds();
     } catch (err) {
       return Promise.reject(err);
     }
@@ -238,6 +241,7 @@ export class FdChannel implements Channel {
 
   sendFdsSync(data: Uint8Array, fds: readonly number[]): void {
     checkFdArgs(data, fds);
+    this.#canPassFds();
     this.#checkSizes([data]);
     const fd = this.#writable();
     this.#enterMode('blocking');
@@ -452,6 +456,11 @@ export class FdChannel implements Channel {
     if (this.#ending) throw closedError(this.transport, 'write side already ended');
     if (!this.#writeFd) throw ipcError('ERR_INVALID_STATE', `${this.transport}: this end cannot write`);
     return this.#writeFd.fd;
+  }
+
+  /** Only AF_UNIX sockets carry fds (they are the channels made with receiveFds): fail before any syscall. */
+  #canPassFds(): void {
+    if (this.#receiveFds === 0) throw ipcError('ERR_INVALID_STATE', `${this.transport}: this channel cannot pass fds (only AF_UNIX sockets can)`);
   }
 
   #checkSizes(chunks: readonly Uint8Array[]): void {
