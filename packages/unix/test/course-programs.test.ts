@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bind, close, socket } from '@ipc-compare/native';
+import { Lines, waitForDgramSocket } from './helpers.js';
 
 const bin = (name: string) => new URL(`../dist/bin/${name}.js`, import.meta.url).pathname;
 const root = new URL('../../..', import.meta.url).pathname;
@@ -17,24 +18,16 @@ function sendUnix(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** Starts recv-unix, waits until it is bound, and collects its output until stopped. */
+/** Starts recv-unix, waits until its socket is bound, and collects its output until stopped. */
 async function startRecvUnix(name: string, chars: string) {
   const child = spawn(process.execPath, [bin('recv-unix'), name, chars], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
+  const out = new Lines(child.stdout);
   let err = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
   const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
-  // Bound once a send no longer fails (ENOENT/ECONNREFUSED): probe with zero repeats of a real send.
-  for (let i = 0; i < 100; i++) {
-    if (sendUnix(name, 'probe', '1').code === 0) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await Promise.race([waitForDgramSocket(name), exited.then((code) => Promise.reject(new Error(`recv-unix exited (${code}) before binding: ${err}`)))]);
   return {
-    lines: async (n: number) => {
-      for (let i = 0; i < 200 && out.split('\n').length - 1 < n; i++) await new Promise((r) => setTimeout(r, 10));
-      return out.split('\n').slice(1, n); // drop the probe's line
-    },
+    lines: (n: number) => out.next(n),
     stop: async () => {
       child.kill();
       await exited;
@@ -49,7 +42,7 @@ describe('recv-unix / send-unix (TypeScript ports)', () => {
     const recv = await startRecvUnix(name, '5');
     const s = sendUnix(name, 'hello-world', '3');
     expect(s).toEqual({ code: 0, out: 'sent 11 bytes\nsent 11 bytes\nsent 11 bytes\n', err: '' });
-    expect(await recv.lines(4)).toEqual(['5 bytes received: "hello"', '5 bytes received: "hello"', '5 bytes received: "hello"']);
+    expect(await recv.lines(3)).toEqual(['5 bytes received: "hello"', '5 bytes received: "hello"', '5 bytes received: "hello"']);
     expect(await recv.stop()).toBe('');
   });
 
@@ -61,7 +54,7 @@ describe('recv-unix / send-unix (TypeScript ports)', () => {
     expect(sendUnix(name, 'x', '1')).toMatchObject({ code: 1, err: 'send-unix: sendto: Connection refused\n' });
     const recv = await startRecvUnix(name, '64');
     expect(sendUnix(name, 'after the stale one', '1').code).toBe(0);
-    expect(await recv.lines(2)).toEqual(['19 bytes received: "after the stale one"']);
+    expect(await recv.lines(1)).toEqual(['19 bytes received: "after the stale one"']);
     await recv.stop();
   });
 
