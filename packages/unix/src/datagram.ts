@@ -84,21 +84,29 @@ export const unixDgramTransport: Transport<UnixOpenOptions> = {
     let path: string;
     try {
       names = new SocketNames('dgram', opts);
-      path = names.name('a');
-      bindName(fd.fd, path, 'dgram');
+      path = names.bind(fd.fd, 'a');
     } catch (err) {
       throw cleanUpAfter(err, () => fd.close(), () => names?.remove());
     }
     const sockets = names;
     const token = randomBytes(TOKEN_BYTES);
     const greeter = new DatagramGreeter(fd, token);
-    const params = { path, peerPath: sockets.name('b'), token: token.toString('hex') };
+    const peerPath = sockets.forPeer('b');
+    const params = { path, peerPath, token: token.toString('hex') };
     return makeOpened({
       transport: unixDgramTransport,
       peer: { transport: 'unix-dgram', params },
-      connected: greeter.ready.then(() => {
-        sockets.remove(); // connected: the names are not needed any more, and nobody else can come in
-        return dgramChannel('unix-dgram', fd, 'datagram');
+      connected: greeter.ready.then((from) => {
+        const channel = dgramChannel('unix-dgram', fd, 'datagram');
+        // Connected: the names are not needed any more, and nobody else can come in. The greeting came
+        // from the peer's socket, so the peer's name is the peer's file (the one this side gave it).
+        const held = from.family === 'unix' && from.path === peerPath ? [peerPath] : [];
+        try {
+          sockets.remove(held);
+        } catch (err) {
+          throw cleanUpAfter(err, () => void channel.close());
+        }
+        return channel;
       }),
       cancel: () => {
         greeter.cancel();

@@ -16,39 +16,68 @@ export interface NameOptions {
   dir?: string;
 }
 
-/** Where one channel's sockets live, and how to clean up after them. */
+/**
+ * Where one channel's sockets live, and how to clean up after them. Only files this side made are
+ * removed: the ones it bound itself, and a name it gave the peer once the peer is known to hold it;
+ * anything else found under those names (another program's socket, a regular file) stays, unless it
+ * is a stale socket file.
+ */
 export class SocketNames {
   readonly abstract: boolean;
+  readonly #type: SocketType;
   readonly #dir: string | null;
   readonly #ownDir: boolean;
   readonly #prefix: string;
-  readonly #issued: string[] = [];
+  readonly #bound: string[] = [];
+  readonly #forPeer: string[] = [];
   #removed = false;
 
-  constructor(kind: string, options?: NameOptions) {
+  constructor(type: SocketType, options?: NameOptions) {
     const o = validateOptions<NameOptions>(options);
     if (o.abstract !== undefined) validateBoolean(o.abstract, 'abstract');
     if (o.dir !== undefined) validateString(o.dir, 'dir');
     this.abstract = o.abstract ?? false;
     if (this.abstract && o.dir !== undefined) throw ipcError('ERR_INVALID_ARG_VALUE', 'abstract names have no directory: give abstract or dir, not both');
+    this.#type = type;
     this.#ownDir = !this.abstract && o.dir === undefined;
-    this.#dir = this.abstract ? null : (o.dir ?? mkdtempSync(join(tmpdir(), `ipc-compare-${kind}-`)));
-    this.#prefix = this.abstract ? `\0ipc-compare-${kind}-${randomBytes(8).toString('hex')}-` : '';
+    this.#dir = this.abstract ? null : (o.dir ?? mkdtempSync(join(tmpdir(), `ipc-compare-${type}-`)));
+    this.#prefix = this.abstract ? `\0ipc-compare-${type}-${randomBytes(8).toString('hex')}-` : '';
   }
 
   /** The name for `role` ("listen", "a", "b"…): a path, or an abstract name. */
   name(role: string): string {
-    const name = this.abstract ? this.#prefix + role : join(this.#dir!, role);
-    this.#issued.push(name);
+    return this.abstract ? this.#prefix + role : join(this.#dir!, role);
+  }
+
+  /** Binds `fd` to the name for `role` (bindName); the file is this side's to remove from then on. */
+  bind(fd: number, role: string): string {
+    const name = this.name(role);
+    bindName(fd, name, this.#type);
+    this.#bound.push(name);
     return name;
   }
 
-  /** Removes the socket files and (if it made it) the directory. Idempotent; abstract names need nothing. */
-  remove(): void {
+  /** The name the peer is to bind for `role`. remove() takes it away only if the peer held it, or if stale. */
+  forPeer(role: string): string {
+    const name = this.name(role);
+    this.#forPeer.push(name);
+    return name;
+  }
+
+  /**
+   * Removes the socket files this side bound and (if it made it) the directory, and the names given
+   * to the peer that are in `heldByPeer` (the peer has shown that its socket has them) or stale.
+   * Idempotent; abstract names need nothing.
+   */
+  remove(heldByPeer: readonly string[] = []): void {
     if (this.#removed || this.abstract) return;
     this.#removed = true;
-    if (this.#ownDir) rmSync(this.#dir!, { recursive: true, force: true }); // files and all, in one go
-    else for (const n of this.#issued) unlinkName(n);
+    if (this.#ownDir) return rmSync(this.#dir!, { recursive: true, force: true }); // private: files and all, in one go
+    for (const n of this.#bound) unlinkName(n);
+    for (const n of this.#forPeer) {
+      if (heldByPeer.includes(n)) unlinkName(n);
+      else removeStaleSocket(n, this.#type);
+    }
   }
 }
 
