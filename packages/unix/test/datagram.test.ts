@@ -10,6 +10,7 @@ import { UNIX_MAX_DATAGRAM, unixDgramTransport, unixSeqpacketTransport } from '.
 
 describeConformance(unixDgramTransport);
 describeConformance({ ...unixDgramTransport, id: 'unix-dgram (abstract names)' }, { openOptions: { abstract: true } });
+describeConformance({ ...unixDgramTransport, id: 'unix-dgram (abstract names, sameUidOnly)' }, { openOptions: { abstract: true, sameUidOnly: true } });
 describeConformance(unixSeqpacketTransport);
 
 const roles = '@ipc-compare/core/roles';
@@ -76,6 +77,41 @@ describe('AF_UNIX datagrams are reliable', () => {
     expect(r).toMatchObject({ received: count, duplicates: 0, reordered: 0, errors: [] });
     expect(ch.fds!()).toHaveLength(1); // one connected socket
     await ch.close();
+  });
+});
+
+describe('unix-dgram sameUidOnly: the greeting carries its sender\'s credentials (SO_PASSCRED)', () => {
+  it('a peer running as another user (nobody) is refused at once (ERR_PEER_REFUSED); one of ours gets in and the data path is plain', async () => {
+    // Abstract names have no file permissions, so only the uid check can keep `nobody` out.
+    const opened = await unixDgramTransport.open({ abstract: true, sameUidOnly: true });
+    try {
+      const intruder = spawnPeer(opened, { module: roles, name: 'echo' }, { uid: 65534, gid: 65534 });
+      await expect(intruder).rejects.toMatchObject({ code: 'ERR_PEER_REFUSED', message: expect.stringMatching(/refused the greeting/) });
+      const peer = await spawnPeer(opened, { module: roles, name: 'echo' });
+      const ch = await opened.connect();
+      for (const text of ['same uid', 'and again']) {
+        await ch.send(Buffer.from(text));
+        expect(Buffer.from((await ch.recv())!).toString()).toBe(text);
+      }
+      await ch.close();
+      await peer[Symbol.asyncDispose](); // a datagram peer never sees an end: stop it
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('without sameUidOnly the same stranger gets in (what the option is for)', async () => {
+    const opened = await unixDgramTransport.open({ abstract: true });
+    const peer = await spawnPeer(opened, { module: roles, name: 'echo' }, { uid: 65534, gid: 65534 });
+    const ch = await opened.connect();
+    await ch.send(Buffer.from('anyone'));
+    expect(Buffer.from((await ch.recv())!).toString()).toBe('anyone');
+    await ch.close();
+    await peer[Symbol.asyncDispose]();
+  });
+
+  it('sameUidOnly must be a boolean', async () => {
+    await expect(unixDgramTransport.open({ sameUidOnly: 'yes' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });
 });
 
