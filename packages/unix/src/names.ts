@@ -94,15 +94,17 @@ export function checkName(name: string, syscall: 'bind' | 'connect' = 'bind'): v
 /**
  * Removes `name` if it is the file of a socket nobody listens on any more (a connect to it is
  * refused): what a bind after a crash needs. A live socket, or anything that is not a socket, stays —
- * the bind then fails with EADDRINUSE. Returns true if it removed the file.
+ * the bind then fails with EADDRINUSE. A name it cannot look at is left to the bind to report. Returns
+ * true if it removed the file; throws if it cannot make its probe socket or remove a stale file.
  */
 export function removeStaleSocket(name: string, type: SocketType): boolean {
   if (name.startsWith('\0')) return false; // abstract names have no file
   try {
     if (!lstatSync(name).isSocket()) return false;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return false;
-    throw err;
+  } catch {
+    // Nothing there, or nothing this process may look at (EACCES, ENOTDIR…): not a stale file to
+    // remove. The bind that follows fails for the same reason and says so as itself.
+    return false;
   }
   const probe = OwnedFd.own(socket('unix', type, true), 'stale-socket probe');
   try {
