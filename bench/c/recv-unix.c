@@ -21,8 +21,12 @@
  * bind() creates the socket file and fails with EADDRINUSE if the name
  * exists, even as the file of a socket long closed: a socket file outlives
  * its socket (and this program, which runs until killed, leaves its own
- * behind). So the name is unlinked first. Beware: that removes whatever
- * file has the name, socket or not.
+ * behind). So a stale socket file is removed first — only that: the name
+ * must be a socket (lstat) that nobody is bound to any more (a connect()
+ * to it is refused). A regular file, or the socket of a program still
+ * running, is left alone, and bind() then reports EADDRINUSE. (A plain
+ * unlink() would delete any file of that name, and would steal a live
+ * receiver's name from under it.)
  *
  * The path must fit in sockaddr_un.sun_path with its final NUL: 107
  * characters on Linux. A longer one is refused with ENAMETOOLONG.
@@ -34,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -66,6 +71,26 @@ static int parse_count(const char *s)
     return (int)v;
 }
 
+/* Unlinks the name if it is a stale socket file: a socket nobody is bound
+ * to (connect() is refused). Anything else stays for bind() to report. */
+static void remove_stale(const char *name, const struct sockaddr_un *addr,
+                         socklen_t len)
+{
+    struct stat st;
+    int probe, refused;
+
+    if (lstat(name, &st) < 0 || !S_ISSOCK(st.st_mode))
+        return;                         /* nothing there, or not a socket */
+    probe = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (probe < 0)
+        fail(name, errno);
+    refused = connect(probe, (const struct sockaddr *)addr, len) < 0 &&
+              errno == ECONNREFUSED;
+    close(probe);
+    if (refused && unlink(name) < 0 && errno != ENOENT)
+        fail(name, errno);
+}
+
 int main(int argc, char **argv)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -89,8 +114,7 @@ int main(int argc, char **argv)
     buf = malloc((size_t)num);
     if (buf == NULL)
         fail("malloc", errno);
-    if (unlink(name) < 0 && errno != ENOENT)    /* a stale socket file */
-        fail(name, errno);
+    remove_stale(name, &addr, len);     /* a socket file left by a dead run */
     fd = socket(AF_UNIX, SOCK_DGRAM, 0);
     if (fd < 0)
         fail("socket", errno);

@@ -1,12 +1,13 @@
 // The course's recv-unix / send-unix: the TypeScript ports (packages/unix) and the C versions
 // (bench/c) must interoperate both ways and print the same bytes for the same scenario.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bind, close, socket } from '@ipc-compare/native';
+import { bind, close, recv, socket } from '@ipc-compare/native';
+import { Lines, waitForDgramSocket } from '../../packages/unix/test/helpers.js';
 
 type Impl = 'c' | 'ts';
 const dir = mkdtempSync(join(tmpdir(), 'interop-'));
@@ -18,30 +19,31 @@ function command(impl: Impl, program: 'recv-unix' | 'send-unix'): [string, strin
 }
 
 function send(impl: Impl, ...args: string[]) {
-  const [cmd, pre] = command(impl, 'send-unix');
-  const r = spawnSync(cmd, [...pre, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runSync(impl, 'send-unix', ...args);
 }
 
 /** Runs `impl`'s recv-unix, lets `sender` send `n` datagrams once it is bound, returns its exact output. */
 async function scenario(receiver: Impl, sender: Impl, name: string, chars: string, msg: string, n: number): Promise<{ recv: string; send: string }> {
   const [cmd, pre] = command(receiver, 'recv-unix');
   const child = spawn(cmd, [...pre, name, chars], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('latin1').on('data', (s: string) => (out += s));
+  const out = new Lines(child.stdout, 'latin1');
   const closed = new Promise((r) => child.once('close', r));
-  // Wait until bound: a zero-repeat send checks nothing, so try a 1-byte marker until it is accepted.
-  let bound = false;
-  for (let i = 0; i < 200 && !bound; i++) {
-    bound = send(sender, name, '.', '1').code === 0;
-    if (!bound) await new Promise((r) => setTimeout(r, 10));
+  try {
+    await waitForDgramSocket(name); // bound: the directory's inotify events, then a connect() that sends nothing
+    const s = send(sender, name, msg, String(n));
+    await out.next(n);
+    return { recv: out.text, send: s.out };
+  } finally {
+    child.kill();
+    await closed;
   }
-  expect(bound).toBe(true);
-  const s = send(sender, name, msg, String(n));
-  for (let i = 0; i < 300 && out.split('\n').length - 1 < n + 1; i++) await new Promise((r) => setTimeout(r, 10));
-  child.kill();
-  await closed;
-  return { recv: out.split('\n').slice(1).join('\n'), send: s.out };
+}
+
+/** Runs a program that must exit at once (the timeout is only a hang guard: a bound receiver runs forever). */
+function runSync(impl: Impl, program: 'recv-unix' | 'send-unix', ...args: string[]) {
+  const [cmd, pre] = command(impl, program);
+  const r = spawnSync(cmd, [...pre, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 describe('recv-unix / send-unix: C and TypeScript, each against the other', () => {
@@ -65,6 +67,37 @@ describe('recv-unix / send-unix: C and TypeScript, each against the other', () =
     close(fd);
     const r = await scenario(receiver, receiver === 'c' ? 'ts' : 'c', name, '100', 'still works', 1);
     expect(r.recv).toBe('11 bytes received: "still works"\n');
+  });
+
+  it.each(['c', 'ts'] as Impl[])('%s recv-unix removes only a stale socket: a regular file or a live socket of that name stays (EADDRINUSE)', (impl) => {
+    const file = join(dir, `file-${impl}`);
+    writeFileSync(file, 'keep me');
+    expect(runSync(impl, 'recv-unix', file, '5')).toEqual({ code: 1, out: '', err: `recv-unix: ${file}: Address already in use\n` });
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    const live = join(dir, `live-${impl}`);
+    const fd = socket('unix', 'dgram', true); // another receiver, still running
+    bind(fd, { family: 'unix', path: live });
+    try {
+      expect(runSync(impl, 'recv-unix', live, '5')).toEqual({ code: 1, out: '', err: `recv-unix: ${live}: Address already in use\n` });
+      expect(send(impl, live, 'mine', '1').code).toBe(0);
+      const buf = Buffer.alloc(16);
+      expect(buf.subarray(0, recv(fd, buf)).toString()).toBe('mine');
+    } finally {
+      close(fd);
+    }
+  });
+
+  it('counts that do not fit in an int: the same usage error from both, and no socket file', () => {
+    const name = join(dir, 'r.sock');
+    for (const count of ['99999999999', '2147483648']) {
+      const c = runSync('c', 'recv-unix', name, count);
+      expect(runSync('ts', 'recv-unix', name, count)).toEqual(c);
+      expect(c).toEqual({ code: 1, out: '', err: 'usage: recv-unix <domain-sock-name> <num-chars>\n' });
+      expect(existsSync(name)).toBe(false);
+      const cs = send('c', name, 'hi', count);
+      expect(send('ts', name, 'hi', count)).toEqual(cs);
+      expect(cs).toMatchObject({ code: 1, err: 'usage: send-unix <domain-sock-name> <msg> <num-repeat>\n' });
+    }
   });
 
   it('the two implementations fail alike: usage, too long a name, nobody listening', () => {

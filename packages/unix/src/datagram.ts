@@ -9,17 +9,18 @@ import {
   TOKEN_BYTES,
   cleanUpAfter,
   greetDatagram,
-  ipcError,
   makeOpened,
   specParam,
+  validateBoolean,
   validateOptions,
   type Channel,
+  type DatagramGreeterOptions,
   type Opened,
   type PeerSpec,
   type Semantics,
   type Transport,
 } from '@ipc-compare/core';
-import { constants, shutdown, socket } from '@ipc-compare/native';
+import { constants, recvfromCred, setsockopt, shutdown, socket } from '@ipc-compare/native';
 import { openListener, attachListener, UNIX_MODULE, type ListenerOptions } from './listener.js';
 import { SocketNames, bindName, checkName, unlinkName, type NameOptions } from './names.js';
 
@@ -48,8 +49,25 @@ export const unixDgramSemantics: Semantics = {
 export const unixSeqpacketSemantics: Semantics = { ...unixDgramSemantics, endOfStream: true };
 
 export interface UnixOpenOptions extends NameOptions {
-  /** Accept only a peer running as this process's uid (its greeting's SCM_CREDENTIALS). */
+  /**
+   * Accept only a peer running as this process's uid: the greeting's credentials (SCM_CREDENTIALS,
+   * filled in by the kernel) must say so, or the greeting is answered with a refusal.
+   */
   sameUidOnly?: boolean;
+}
+
+/** The greeter reads each greeting with its sender's credentials and admits only `uid` (SO_PASSCRED must be on). */
+function sameUid(uid: number): DatagramGreeterOptions['admit'] {
+  return (fd, buf) => {
+    const r = recvfromCred(fd, buf);
+    if (r === -1) return -1;
+    const [bytes, from, cred] = r;
+    return { bytes, from, admitted: cred !== null && cred.uid === uid };
+  };
+}
+
+function passCredentials(fd: number, on: boolean): void {
+  setsockopt(fd, constants.SOL_SOCKET, constants.SO_PASSCRED, on ? 1 : 0);
 }
 
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -76,29 +94,40 @@ export const unixDgramTransport: Transport<UnixOpenOptions> = {
 
   async open(options?: UnixOpenOptions): Promise<Opened> {
     const opts = validateOptions<UnixOpenOptions>(options);
-    if (opts.sameUidOnly !== undefined) {
-      throw ipcError('ERR_INVALID_ARG_VALUE', 'unix-dgram: sameUidOnly is not supported yet (use unix-stream or unix-seqpacket)');
-    }
+    if (opts.sameUidOnly !== undefined) validateBoolean(opts.sameUidOnly, 'sameUidOnly');
+    const checkUid = opts.sameUidOnly === true;
     const fd = OwnedFd.own(socket('unix', 'dgram', true), 'unix-dgram channel'); // first: EMFILE here leaves nothing
     let names: SocketNames | undefined;
     let path: string;
     try {
+      if (checkUid) passCredentials(fd.fd, true); // before the name exists: no greeting comes without them
       names = new SocketNames('dgram', opts);
-      path = names.name('a');
-      bindName(fd.fd, path, 'dgram');
+      path = names.bind(fd.fd, 'a');
     } catch (err) {
       throw cleanUpAfter(err, () => fd.close(), () => names?.remove());
     }
     const sockets = names;
     const token = randomBytes(TOKEN_BYTES);
-    const greeter = new DatagramGreeter(fd, token);
-    const params = { path, peerPath: sockets.name('b'), token: token.toString('hex') };
+    const greeter = new DatagramGreeter(fd, token, checkUid ? { admit: sameUid(process.getuid!()) } : {});
+    const peerPath = sockets.forPeer('b');
+    const params = { path, peerPath, token: token.toString('hex') };
     return makeOpened({
       transport: unixDgramTransport,
       peer: { transport: 'unix-dgram', params },
-      connected: greeter.ready.then(() => {
-        sockets.remove(); // connected: the names are not needed any more, and nobody else can come in
-        return dgramChannel('unix-dgram', fd, 'datagram');
+      connected: greeter.ready.then((from) => {
+        // Only the greeting needed credentials: the peer is the one sender left (connect()), and data
+        // read with credentials would carry a control message the channel does not ask for.
+        if (checkUid) passCredentials(fd.fd, false);
+        const channel = dgramChannel('unix-dgram', fd, 'datagram');
+        // Connected: the names are not needed any more, and nobody else can come in. The greeting came
+        // from the peer's socket, so the peer's name is the peer's file (the one this side gave it).
+        const held = from.family === 'unix' && from.path === peerPath ? [peerPath] : [];
+        try {
+          sockets.remove(held);
+        } catch (err) {
+          throw cleanUpAfter(err, () => void channel.close());
+        }
+        return channel;
       }),
       cancel: () => {
         greeter.cancel();

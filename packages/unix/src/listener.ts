@@ -19,7 +19,7 @@ import {
   type Transport,
 } from '@ipc-compare/core';
 import { listen, peerCred, socket } from '@ipc-compare/native';
-import { SocketNames, bindName, checkName, type NameOptions } from './names.js';
+import { SocketNames, checkName, type NameOptions } from './names.js';
 
 export const UNIX_MODULE = '@ipc-compare/unix';
 
@@ -45,8 +45,7 @@ export function openListener(transport: Transport, kind: Kind, options: Listener
   let path: string;
   try {
     names = new SocketNames(kind, opts);
-    path = names.name('listen');
-    bindName(listener.fd, path, kind);
+    path = names.bind(listener.fd, 'listen');
     listen(listener.fd, 64);
   } catch (err) {
     throw cleanUpAfter(err, () => listener.close(), () => names?.remove());
@@ -63,7 +62,11 @@ export function openListener(transport: Transport, kind: Kind, options: Listener
     peer: { transport: id, params: { path, token: token.toString('hex') } },
     connected: acceptor.ready.then((fd) => {
       const channel = makeChannel(OwnedFd.own(fd, `${id} channel`));
-      sockets.remove(); // connected: nobody else can come in by name
+      try {
+        sockets.remove(); // connected: nobody else can come in by name
+      } catch (err) {
+        throw cleanUpAfter(err, () => void channel.close());
+      }
       return channel;
     }),
     cancel: () => {

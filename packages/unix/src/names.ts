@@ -16,39 +16,68 @@ export interface NameOptions {
   dir?: string;
 }
 
-/** Where one channel's sockets live, and how to clean up after them. */
+/**
+ * Where one channel's sockets live, and how to clean up after them. Only files this side made are
+ * removed: the ones it bound itself, and a name it gave the peer once the peer is known to hold it;
+ * anything else found under those names (another program's socket, a regular file) stays, unless it
+ * is a stale socket file.
+ */
 export class SocketNames {
   readonly abstract: boolean;
+  readonly #type: SocketType;
   readonly #dir: string | null;
   readonly #ownDir: boolean;
   readonly #prefix: string;
-  readonly #issued: string[] = [];
+  readonly #bound: string[] = [];
+  readonly #forPeer: string[] = [];
   #removed = false;
 
-  constructor(kind: string, options?: NameOptions) {
+  constructor(type: SocketType, options?: NameOptions) {
     const o = validateOptions<NameOptions>(options);
     if (o.abstract !== undefined) validateBoolean(o.abstract, 'abstract');
     if (o.dir !== undefined) validateString(o.dir, 'dir');
     this.abstract = o.abstract ?? false;
     if (this.abstract && o.dir !== undefined) throw ipcError('ERR_INVALID_ARG_VALUE', 'abstract names have no directory: give abstract or dir, not both');
+    this.#type = type;
     this.#ownDir = !this.abstract && o.dir === undefined;
-    this.#dir = this.abstract ? null : (o.dir ?? mkdtempSync(join(tmpdir(), `ipc-compare-${kind}-`)));
-    this.#prefix = this.abstract ? `\0ipc-compare-${kind}-${randomBytes(8).toString('hex')}-` : '';
+    this.#dir = this.abstract ? null : (o.dir ?? mkdtempSync(join(tmpdir(), `ipc-compare-${type}-`)));
+    this.#prefix = this.abstract ? `\0ipc-compare-${type}-${randomBytes(8).toString('hex')}-` : '';
   }
 
   /** The name for `role` ("listen", "a", "b"…): a path, or an abstract name. */
   name(role: string): string {
-    const name = this.abstract ? this.#prefix + role : join(this.#dir!, role);
-    this.#issued.push(name);
+    return this.abstract ? this.#prefix + role : join(this.#dir!, role);
+  }
+
+  /** Binds `fd` to the name for `role` (bindName); the file is this side's to remove from then on. */
+  bind(fd: number, role: string): string {
+    const name = this.name(role);
+    bindName(fd, name, this.#type);
+    this.#bound.push(name);
     return name;
   }
 
-  /** Removes the socket files and (if it made it) the directory. Idempotent; abstract names need nothing. */
-  remove(): void {
+  /** The name the peer is to bind for `role`. remove() takes it away only if the peer held it, or if stale. */
+  forPeer(role: string): string {
+    const name = this.name(role);
+    this.#forPeer.push(name);
+    return name;
+  }
+
+  /**
+   * Removes the socket files this side bound and (if it made it) the directory, and the names given
+   * to the peer that are in `heldByPeer` (the peer has shown that its socket has them) or stale.
+   * Idempotent; abstract names need nothing.
+   */
+  remove(heldByPeer: readonly string[] = []): void {
     if (this.#removed || this.abstract) return;
     this.#removed = true;
-    if (this.#ownDir) rmSync(this.#dir!, { recursive: true, force: true }); // files and all, in one go
-    else for (const n of this.#issued) unlinkName(n);
+    if (this.#ownDir) return rmSync(this.#dir!, { recursive: true, force: true }); // private: files and all, in one go
+    for (const n of this.#bound) unlinkName(n);
+    for (const n of this.#forPeer) {
+      if (heldByPeer.includes(n)) unlinkName(n);
+      else removeStaleSocket(n, this.#type);
+    }
   }
 }
 
@@ -65,15 +94,17 @@ export function checkName(name: string, syscall: 'bind' | 'connect' = 'bind'): v
 /**
  * Removes `name` if it is the file of a socket nobody listens on any more (a connect to it is
  * refused): what a bind after a crash needs. A live socket, or anything that is not a socket, stays —
- * the bind then fails with EADDRINUSE. Returns true if it removed the file.
+ * the bind then fails with EADDRINUSE. A name it cannot look at is left to the bind to report. Returns
+ * true if it removed the file; throws if it cannot make its probe socket or remove a stale file.
  */
 export function removeStaleSocket(name: string, type: SocketType): boolean {
   if (name.startsWith('\0')) return false; // abstract names have no file
   try {
     if (!lstatSync(name).isSocket()) return false;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return false;
-    throw err;
+  } catch {
+    // Nothing there, or nothing this process may look at (EACCES, ENOTDIR…): not a stale file to
+    // remove. The bind that follows fails for the same reason and says so as itself.
+    return false;
   }
   const probe = OwnedFd.own(socket('unix', type, true), 'stale-socket probe');
   try {

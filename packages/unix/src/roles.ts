@@ -1,7 +1,10 @@
-// Peer roles for the fd-passing tests: receive fds and prove they are the sender's open files by using
-// them — read a file from the sender's offset, write into a pipe the sender reads, accept connections
-// on a listening socket the sender made — then close them and report any fd left open.
+// Peer roles for this package's tests. fd-receiver: receive fds and prove they are the sender's open
+// files by using them — read a file from the sender's offset, write into a pipe the sender reads,
+// accept connections on a listening socket the sender made — then close them and report any fd left
+// open. held-sink: core's sink, started only when the parent says so (a receiver that reads nothing
+// until the sender has been held back).
 import { readSync, writeSync } from 'node:fs';
+import { roles as coreRoles } from '@ipc-compare/core/roles';
 import type { Role } from '@ipc-compare/core/testing';
 import { newFds, snapshotFds } from '@ipc-compare/core/testing';
 import { accept, close, constants, fstat, poll } from '@ipc-compare/native';
@@ -58,4 +61,10 @@ const fdReceiver: Role = async ({ channel, args }) => {
   return { items, fdsTruncated, leaked: leaked.map((f) => f.target) };
 };
 
-export const roles: Record<string, Role> = { 'fd-receiver': fdReceiver };
+/** Reads nothing until a control message comes, then runs core's sink with the same args. */
+const heldSink: Role = async (ctx) => {
+  await ctx.control.next();
+  return coreRoles.sink!(ctx);
+};
+
+export const roles: Record<string, Role> = { 'fd-receiver': fdReceiver, 'held-sink': heldSink };

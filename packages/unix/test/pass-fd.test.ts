@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Lines } from './helpers.js';
 
 const passFd = new URL('../dist/bin/pass-fd.js', import.meta.url).pathname;
 const py = new URL('./fixtures/py-fds.py', import.meta.url).pathname;
@@ -14,23 +15,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = join(dir, 'secret.txt');
 writeFileSync(file, 'contents of the passed file\n');
 
-/** Starts a receiver, waits for its socket to exist, runs the sender, returns both outputs. */
-async function exchange(receiver: string[], sender: string[], sock: string) {
+/** Starts a receiver, waits until it says it is listening, runs the sender, returns both outputs. */
+async function exchange(receiver: string[], sender: string[]) {
   const r = spawn(receiver[0]!, receiver.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
+  const out = new Lines(r.stdout);
   let err = '';
-  r.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   r.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
   const done = new Promise<number | null>((res) => r.once('close', (code) => res(code)));
-  for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((res) => setTimeout(res, 10));
+  expect((await out.next(1))[0]).toBe('listening'); // both receivers say so once they listen
   const s = spawnSync(sender[0]!, sender.slice(1), { encoding: 'utf8' });
-  return { code: await done, out: out.replace(/^listening\n/, ''), err, sender: s };
+  const code = await done; // 'close': its output is all in
+  return { code, out: out.text.replace(/^listening\n/, ''), err, sender: s };
 }
 
 describe('pass-fd', () => {
   it('pass-fd send → pass-fd recv: the message, then the file read from offset 0', async () => {
     const sock = join(dir, 'ts-ts.sock');
-    const r = await exchange([process.execPath, passFd, 'recv', sock], [process.execPath, passFd, 'send', sock, file], sock);
+    const r = await exchange([process.execPath, passFd, 'recv', sock], [process.execPath, passFd, 'send', sock, file]);
     expect(r.sender).toMatchObject({ status: 0, stdout: `sent 2 bytes and 1 fd (${file})\n` });
     expect(r.code).toBe(0);
     expect(r.out).toBe('received 2 bytes: "fd" with 1 fd\n--- fd 1: file, 28 bytes from offset 0 ---\ncontents of the passed file\n');
@@ -39,14 +40,14 @@ describe('pass-fd', () => {
 
   it('Python send_fds → pass-fd recv', async () => {
     const sock = join(dir, 'py-ts.sock');
-    const r = await exchange([process.execPath, passFd, 'recv', sock], ['python3', py, 'send', sock, file], sock);
+    const r = await exchange([process.execPath, passFd, 'recv', sock], ['python3', py, 'send', sock, file]);
     expect(r.sender).toMatchObject({ status: 0, stdout: 'python sent 2 bytes and 1 fd\n' });
     expect(r.out).toBe('received 2 bytes: "fd" with 1 fd\n--- fd 1: file, 28 bytes from offset 0 ---\ncontents of the passed file\n');
   });
 
   it('pass-fd send → Python recv_fds', async () => {
     const sock = join(dir, 'ts-py.sock');
-    const r = await exchange(['python3', py, 'recv', sock], [process.execPath, passFd, 'send', sock, file], sock);
+    const r = await exchange(['python3', py, 'recv', sock], [process.execPath, passFd, 'send', sock, file]);
     expect(r.sender.status).toBe(0);
     expect(r.code).toBe(0);
     expect(r.out).toBe("python received 2 bytes: 'fd' with 1 fd(s)\ncontents of the passed file\n");

@@ -1,7 +1,8 @@
 // pass-fd — open-file passing between two programs over an AF_UNIX stream socket (SCM_RIGHTS):
 //
-//   pass-fd recv <socket-path>          bind, accept one connection, receive one message with its fds,
-//                                       print the message, then each passed file's contents from offset 0
+//   pass-fd recv <socket-path>          bind, listen (printing "listening": start the sender now), accept
+//                                       one connection, receive one message with its fds, print the
+//                                       message, then each passed file's contents from offset 0
 //   pass-fd send <socket-path> <file>   open the file, connect, send the message "fd" with its fd
 //
 // Plain sockets API, no handshake of this project's: any SCM_RIGHTS peer (Python's socket.send_fds /
@@ -40,6 +41,7 @@ function recv(path: string): void {
   } catch (err) {
     sysFail(path, err);
   }
+  process.stdout.write('listening\n'); // a sender may connect from now on (as py-fds.py says too)
   let conn: number;
   try {
     conn = accept(listener);

@@ -4,6 +4,8 @@
 import { constants, sendto, socket, strerror } from '@ipc-compare/native';
 
 const USAGE = 'usage: send-unix <domain-sock-name> <msg> <num-repeat>\n';
+/** C's INT_MAX: the count is an int there. */
+const INT_MAX = 2_147_483_647;
 
 function fail(text: string): never {
   process.stderr.write(text);
@@ -13,6 +15,7 @@ function fail(text: string): never {
 const args = process.argv.slice(2);
 if (args.length !== 3 || !/^[0-9]+$/.test(args[2]!)) fail(USAGE);
 const [name, msg, repeat] = [args[0]!, Buffer.from(args[1]!), Number(args[2])];
+if (repeat > INT_MAX) fail(USAGE);
 if (Buffer.byteLength(name) > constants.UNIX_PATH_MAX - 1) fail(`send-unix: ${name}: ${strerror(36)}\n`);
 if (name === '') fail(`send-unix: ${name}: ${strerror(2)}\n`);
 
