@@ -11,7 +11,6 @@ interface SendOp {
   resolve(): void;
   reject(err: Error): void;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 export interface WriteEntry {
@@ -26,6 +25,9 @@ export interface WriteEntry {
 export class WriteQueue {
   readonly #entries: WriteEntry[] = [];
   readonly #drainWaiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
+  /** One abort listener per signal, however many sends share it (no listener pile-up on the signal). */
+  readonly #bySignal = new Map<AbortSignal, { ops: Set<SendOp>; onAbort: () => void }>();
+  #onWithdrawn: () => void = () => {};
 
   get length(): number {
     return this.#entries.length;
@@ -48,21 +50,46 @@ export class WriteQueue {
    * took the send out of the queue.
    */
   push(chunks: readonly Uint8Array[], fds: readonly number[] | undefined, signal: AbortSignal | undefined, onWithdrawn: () => void): Promise<void> {
+    this.#onWithdrawn = onWithdrawn;
     return new Promise<void>((resolve, reject) => {
-      const op: SendOp = { left: chunks.length, started: false, resolve, reject, signal, onAbort: undefined };
-      const entries = chunks.map((data, i): WriteEntry => ({ data, written: 0, fds: i === 0 ? fds : undefined, op }));
-      if (signal) {
-        op.onAbort = () => {
-          if (op.started) return; // part of it is in the kernel: withdrawing now would corrupt the stream
-          for (let i = this.#entries.length - 1; i >= 0; i--) if (this.#entries[i]!.op === op) this.#entries.splice(i, 1);
-          reject(abortError(signal));
-          this.#checkDrained();
-          onWithdrawn();
-        };
-        signal.addEventListener('abort', op.onAbort, { once: true });
-      }
-      this.#entries.push(...entries);
+      const op: SendOp = { left: chunks.length, started: false, resolve, reject, signal };
+      if (signal) this.#watch(signal, op);
+      for (let i = 0; i < chunks.length; i++) this.#entries.push({ data: chunks[i]!, written: 0, fds: i === 0 ? fds : undefined, op });
     });
+  }
+
+  #watch(signal: AbortSignal, op: SendOp): void {
+    let w = this.#bySignal.get(signal);
+    if (!w) {
+      const ops = new Set<SendOp>();
+      const onAbort = () => this.#aborted(signal, ops);
+      w = { ops, onAbort };
+      this.#bySignal.set(signal, w);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    w.ops.add(op);
+  }
+
+  /** Withdraws every send of `signal` none of which is in the kernel yet (a half-sent one would corrupt the stream). */
+  #aborted(signal: AbortSignal, ops: Set<SendOp>): void {
+    this.#bySignal.delete(signal);
+    const withdrawn = new Set([...ops].filter((op) => !op.started));
+    if (withdrawn.size === 0) return;
+    for (let i = this.#entries.length - 1; i >= 0; i--) if (withdrawn.has(this.#entries[i]!.op)) this.#entries.splice(i, 1);
+    for (const op of withdrawn) op.reject(abortError(signal));
+    this.#checkDrained();
+    this.#onWithdrawn();
+  }
+
+  #forget(op: SendOp): void {
+    if (!op.signal) return;
+    const w = this.#bySignal.get(op.signal);
+    if (!w) return;
+    w.ops.delete(op);
+    if (w.ops.size === 0) {
+      op.signal.removeEventListener('abort', w.onAbort);
+      this.#bySignal.delete(op.signal);
+    }
   }
 
   /** Streams: the kernel took `n` more bytes from the head of the queue (a write, writev or sendmsg). */
@@ -94,13 +121,19 @@ export class WriteQueue {
 
   #complete(): void {
     const e = this.#entries.shift()!;
-    if (--e.op.left === 0) settle(e.op, null);
+    if (--e.op.left === 0) this.#settle(e.op, null);
+  }
+
+  #settle(op: SendOp, err: Error | null): void {
+    this.#forget(op);
+    if (err) op.reject(err);
+    else op.resolve();
   }
 
   /** Every pending send, and every drain waiter, fails with `err`. */
   failAll(err: Error): void {
     const ops = new Set(this.#entries.splice(0).map((e) => e.op));
-    for (const op of ops) settle(op, err);
+    for (const op of ops) this.#settle(op, err);
     for (const w of this.#drainWaiters.splice(0)) w.reject(err);
   }
 
@@ -113,10 +146,4 @@ export class WriteQueue {
   #checkDrained(): void {
     if (this.#entries.length === 0) for (const w of this.#drainWaiters.splice(0)) w.resolve();
   }
-}
-
-function settle(op: SendOp, err: Error | null): void {
-  if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
-  if (err) op.reject(err);
-  else op.resolve();
 }
