@@ -8,7 +8,7 @@
 //    other path (one fcntl per switch).
 //  - lifecycle: close() settles every pending send, recv and end() at once (write-queue.ts and
 //    read-queue.ts hold them), and so does an I/O error for its direction.
-import { constants, errnoError, setNonBlocking } from '@ipc-compare/native';
+import { constants, errnoError, getsockname, setNonBlocking } from '@ipc-compare/native';
 import { abortError, closedError, ipcError, isSystemError } from '../errors.js';
 import { OwnedFd } from '../owned-fd.js';
 import type { Channel, RecvOptions, SendOptions } from '../types.js';
@@ -71,7 +71,7 @@ export class FdChannel implements Channel {
   readonly #shutdownWrite: ((fd: number) => void) | undefined;
   readonly #onClose: (() => void) | undefined;
   readonly #io: KindIo;
-  readonly #receiveFds: number;
+  readonly #passesFds: boolean;
   readonly #rq = new ReadQueue();
   readonly #wq = new WriteQueue();
   readonly #watcher: FdWatcher;
@@ -99,7 +99,7 @@ export class FdChannel implements Channel {
     validateInteger(this.#highWater, 'highWaterMark', 0);
     const receiveFds = o.receiveFds ?? 0;
     validateInteger(receiveFds, 'receiveFds', 0, constants.SCM_MAX_FD);
-    this.#receiveFds = receiveFds;
+    this.#passesFds = isUnixSocket(this.#writeFd);
     const io = { transport: this.transport, stats: this.syscalls, readSize, highWater: this.#highWater, receiveFds };
     this.#io = this.#kind === 'stream' ? new StreamIo(io) : new DatagramIo(io, this.#kind === 'seqpacket');
     this.#watcher = new FdWatcher(this.#readFd, this.#writeFd, (which, status, events) => this.#onReady(which, status, events));
@@ -458,9 +458,9 @@ export class FdChannel implements Channel {
     return this.#writeFd.fd;
   }
 
-  /** Only AF_UNIX sockets carry fds (they are the channels made with receiveFds): fail before any syscall. */
+  /** Only AF_UNIX sockets carry fds: fail before any syscall on anything else. */
   #canPassFds(): void {
-    if (this.#receiveFds === 0) throw ipcError('ERR_INVALID_STATE', `${this.transport}: this channel cannot pass fds (only AF_UNIX sockets can)`);
+    if (!this.#passesFds) throw ipcError('ERR_INVALID_STATE', `${this.transport}: this channel cannot pass fds (only AF_UNIX sockets can)`);
   }
 
   #checkSizes(chunks: readonly Uint8Array[]): void {
@@ -484,6 +484,15 @@ function checkFdArgs(data: Uint8Array, fds: readonly number[]): void {
     throw ipcError('ERR_OUT_OF_RANGE', `at most ${constants.SCM_MAX_FD} fds fit in one message (SCM_MAX_FD), got ${fds.length}`);
   }
   if (data.byteLength === 0) throw ipcError('ERR_INVALID_ARG_VALUE', 'fds must travel with at least one byte of data');
+}
+
+function isUnixSocket(fd: OwnedFd | null): boolean {
+  if (!fd || fd.closed) return false;
+  try {
+    return getsockname(fd.fd).family === 'unix';
+  } catch {
+    return false; // ENOTSOCK: a pipe or a FIFO
+  }
 }
 
 function ownReceived(transport: string, fd: number): OwnedFd {
