@@ -251,7 +251,11 @@ export class DatagramGreeter {
     const buf = Buffer.alloc(TOKEN_BYTES + 1);
     while (!this.#outcome.settled) {
       await waitFd(this.#fd.fd, 'read', { signal: this.#stop.signal });
-      for (let r = this.#receive(this.#fd.fd, buf); r !== -1 && !this.#outcome.settled; r = this.#receive(this.#fd.fd, buf)) {
+      // Settled is checked before each read, never after: once the ack is out, the next datagram is
+      // the peer's first message and belongs to the channel.
+      while (!this.#outcome.settled) {
+        const r = this.#receive(this.#fd.fd, buf);
+        if (r === -1) break;
         if (r.bytes !== TOKEN_BYTES || !r.from) continue; // not a greeting at all
         if (!r.admitted || !timingSafeEqual(buf.subarray(0, TOKEN_BYTES), this.#token)) {
           refuse(this.#fd.fd, r.from);
