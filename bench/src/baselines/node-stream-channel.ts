@@ -1,7 +1,7 @@
 // A Channel over Node's own streams (net.Socket and friends): how the built-in baselines run (node:net
 // on a pipe, a UNIX socket path, TCP) beside this project's engine on the same kernel objects.
 import type { Readable, Writable } from 'node:stream';
-import { abortError, ipcError, validateBytes as assertBytes, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
+import { AbortGroups, abortError, ipcError, validateBytes as assertBytes, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
 import { RecvWaiters } from './recv-waiters.js';
 
 interface PendingSend {
@@ -10,7 +10,6 @@ interface PendingSend {
   resolve(): void;
   reject(err: Error): void;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 export interface NodeStreamChannelOptions {
@@ -88,22 +87,23 @@ export class NodeStreamChannel implements Channel {
     }
     if (chunks.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const op: PendingSend = { chunks: [...chunks], left: chunks.length, resolve, reject, signal: opts?.signal, onAbort: undefined };
-      if (op.signal) {
-        op.onAbort = () => {
-          const i = this.#held.indexOf(op);
-          if (i < 0) return; // already with node:net: too late to withdraw
-          this.#held.splice(i, 1);
-          this.#settle(op, abortError(op.signal!));
-        };
-        op.signal.addEventListener('abort', op.onAbort, { once: true });
-      }
+      const op: PendingSend = { chunks: [...chunks], left: chunks.length, resolve, reject, signal: opts?.signal };
+      if (op.signal) this.#aborts.add(op.signal, op);
       this.#held.push(op);
       if (this.#writable!.writableLength === 0) this.#handHeld();
     });
   }
 
   readonly #held: PendingSend[] = [];
+  /** An abort withdraws the sends of its signal still held here; those with node:net are too late. */
+  readonly #aborts = new AbortGroups<PendingSend>((signal, ops) => {
+    for (const op of ops) {
+      const i = this.#held.indexOf(op);
+      if (i < 0) continue;
+      this.#held.splice(i, 1);
+      this.#settle(op, abortError(signal));
+    }
+  });
   #ending: { resolve(): void; reject(err: Error): void } | null = null;
   readonly #handed = new Set<PendingSend>();
 
@@ -129,7 +129,7 @@ export class NodeStreamChannel implements Channel {
 
   #settle(op: PendingSend, err: Error | null): void {
     if (!this.#handed.delete(op) && err === null) return;
-    if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
+    if (op.signal) this.#aborts.delete(op.signal, op);
     if (err) op.reject(err);
     else op.resolve();
   }

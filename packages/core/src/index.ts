@@ -5,6 +5,7 @@ export type { AttachOptions, Channel, ConnectOptions, Opened, PeerSpec, RecvOpti
 export { abortError, cleanUpAfter, closedError, hasCode, ipcError, isSystemError, type CodedError, type IpcErrorCode } from './errors.js';
 export { validateBoolean, validateBytes, validateInteger, validateOneOf, validateOptions, validateOptionalInteger, validateString } from './validate.js';
 export { OwnedFd, ownedFds } from './owned-fd.js';
+export { AbortGroups } from './abort-groups.js';
 export { FdChannel, type FdChannelOptions, type Truncation, type WithFds } from './fd/channel.js';
 export { makeOpened, type OpenedParts } from './opened.js';
 export {

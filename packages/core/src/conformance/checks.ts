@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { Poller, pipe2, close as closeFd } from '@ipc-compare/native';
 import { hasCode } from '../errors.js';
 import { messageChannel } from '../framing.js';
@@ -383,6 +384,9 @@ const abortWithdraws: ConformanceCheck = {
       assert.ok(filled, `${t.id}: no send was ever held back by a peer that reads nothing`);
       const settledBefore = filled.sent;
       const queued = track(filled.pending);
+      // Many sends wait under this one signal: the engine listens to it once, not once per send.
+      const listeners = getEventListeners(ac.signal, 'abort').length;
+      assert.ok(listeners <= 1, `${listeners} abort listeners on the one signal shared by the queued sends (one per send piles up)`);
       ac.abort();
       await withDeadline(expectCode(queued.p, 'the aborted queued send', ['ABORT_ERR']), HANG_MS, 'the aborted send');
       // The peer starts reading: whatever was not withdrawn drains (an engine may still hold sends it

@@ -2,6 +2,7 @@
 // end goes through here: written, withdrawn by its AbortSignal (only while none of it is in the kernel),
 // or failed together with every other pending send and every end() waiting for the queue to drain
 // (`failAll`: what close() and I/O errors call) — so no caller is ever left waiting.
+import { AbortGroups } from '../abort-groups.js';
 import { abortError } from '../errors.js';
 
 /** One send()/sendv()/sendFds() call: settles when its last entry is in the kernel. */
@@ -25,8 +26,7 @@ export interface WriteEntry {
 export class WriteQueue {
   readonly #entries: WriteEntry[] = [];
   readonly #drainWaiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
-  /** One abort listener per signal, however many sends share it (no listener pile-up on the signal). */
-  readonly #bySignal = new Map<AbortSignal, { ops: Set<SendOp>; onAbort: () => void }>();
+  readonly #aborts = new AbortGroups<SendOp>((signal, ops) => this.#aborted(signal, ops));
   #onWithdrawn: () => void = () => {};
 
   get length(): number {
@@ -53,43 +53,19 @@ export class WriteQueue {
     this.#onWithdrawn = onWithdrawn;
     return new Promise<void>((resolve, reject) => {
       const op: SendOp = { left: chunks.length, started: false, resolve, reject, signal };
-      if (signal) this.#watch(signal, op);
+      if (signal) this.#aborts.add(signal, op);
       for (let i = 0; i < chunks.length; i++) this.#entries.push({ data: chunks[i]!, written: 0, fds: i === 0 ? fds : undefined, op });
     });
   }
 
-  #watch(signal: AbortSignal, op: SendOp): void {
-    let w = this.#bySignal.get(signal);
-    if (!w) {
-      const ops = new Set<SendOp>();
-      const onAbort = () => this.#aborted(signal, ops);
-      w = { ops, onAbort };
-      this.#bySignal.set(signal, w);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    w.ops.add(op);
-  }
-
   /** Withdraws every send of `signal` none of which is in the kernel yet (a half-sent one would corrupt the stream). */
-  #aborted(signal: AbortSignal, ops: Set<SendOp>): void {
-    this.#bySignal.delete(signal);
+  #aborted(signal: AbortSignal, ops: ReadonlySet<SendOp>): void {
     const withdrawn = new Set([...ops].filter((op) => !op.started));
     if (withdrawn.size === 0) return;
     for (let i = this.#entries.length - 1; i >= 0; i--) if (withdrawn.has(this.#entries[i]!.op)) this.#entries.splice(i, 1);
     for (const op of withdrawn) op.reject(abortError(signal));
     this.#checkDrained();
     this.#onWithdrawn();
-  }
-
-  #forget(op: SendOp): void {
-    if (!op.signal) return;
-    const w = this.#bySignal.get(op.signal);
-    if (!w) return;
-    w.ops.delete(op);
-    if (w.ops.size === 0) {
-      op.signal.removeEventListener('abort', w.onAbort);
-      this.#bySignal.delete(op.signal);
-    }
   }
 
   /** Streams: the kernel took `n` more bytes from the head of the queue (a write, writev or sendmsg). */
@@ -125,7 +101,7 @@ export class WriteQueue {
   }
 
   #settle(op: SendOp, err: Error | null): void {
-    this.#forget(op);
+    if (op.signal) this.#aborts.delete(op.signal, op);
     if (err) op.reject(err);
     else op.resolve();
   }
