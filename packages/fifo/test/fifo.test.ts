@@ -92,8 +92,9 @@ describe('open semantics', () => {
     const opens = paths.map((p) => openFifo(p, 'read'));
     await new Promise((r) => setTimeout(r, 0)); // a timer still fires
     await import('node:fs/promises').then((fs) => fs.readFile(fixture('unrelated-peer.mjs'))); // and the threadpool is free
-    // Writers appear: every waiting open completes.
-    const writers = paths.map((p) => openFifoNow(p, 'write'));
+    // Writers appear: every waiting open completes. (They wait too: a non-blocking write open would
+    // need each reader's thread to be inside open(2) already, which a loaded machine does not promise.)
+    const writers = await Promise.all(paths.map((p) => openFifo(p, 'write')));
     const fds = await Promise.all(opens);
     for (const fd of [...fds, ...writers]) close(fd);
 
