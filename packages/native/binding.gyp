@@ -11,7 +11,9 @@
         "src/pipe.cc",
         "src/poller.cc",
         "src/process.cc",
-        "src/socket.cc"
+        "src/shared.cc",
+        "src/socket.cc",
+        "src/sync.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

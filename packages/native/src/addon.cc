@@ -10,7 +10,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ipc::InitPipe(env, exports);
   ipc::InitPoller(env, exports);
   ipc::InitProcess(env, exports);
+  ipc::InitShared(env, exports);
   ipc::InitSocket(env, exports);
+  ipc::InitSync(env, exports);
   return exports;
 }
 }  // namespace

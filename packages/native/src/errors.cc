@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -29,6 +30,15 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const ErrorT
   char text[128];
   uv_err_name_r(-err, code, sizeof code);
   uv_strerror_r(-err, text, sizeof text);
+  // libuv names only the errnos it uses; the sync primitives meet others (EDEADLK, EOWNERDEAD,
+  // ENOTRECOVERABLE). glibc names every one, and its text is the one strerror(3) gives.
+  if (std::strncmp(code, "Unknown", 7) == 0) {
+    if (const char* name = strerrorname_np(err)) {
+      std::snprintf(code, sizeof code, "%s", name);
+      std::snprintf(text, sizeof text, "%s", strerrordesc_np(err));
+      if (text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');  // as libuv's texts
+    }
+  }
   std::string message = std::string(code) + ": " + text + ", " + syscall;
   if (target.kind == ErrorTarget::Kind::kPath) {
     message += " '" + Shown(target.path) + "'";

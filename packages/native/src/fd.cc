@@ -231,6 +231,8 @@ void InitFd(Napi::Env env, Napi::Object exports) {
   c.Set("O_WRONLY", O_WRONLY);
   c.Set("O_RDWR", O_RDWR);
   c.Set("O_ACCMODE", O_ACCMODE);
+  c.Set("O_CREAT", O_CREAT);
+  c.Set("O_EXCL", O_EXCL);
   c.Set("F_GETPIPE_SZ", F_GETPIPE_SZ);
   c.Set("F_SETPIPE_SZ", F_SETPIPE_SZ);
   c.Set("POLLIN", POLLIN);

@@ -53,6 +53,50 @@ export interface FifoOpenerConstructor {
   new (path: string, flags: number, callback: (err: ErrnoException | null, fd: number) => void): FifoOpener;
 }
 
+/** How a wait ended ('ok': woken, or a semaphore unit taken), the words Atomics.wait uses. */
+export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
+
+/** sem_open(3)'d named semaphore (/dev/shm/sem.NAME). Methods throw ERR_INVALID_STATE after close(). */
+export interface NamedSemaphoreHandle {
+  post(): void;
+  /** True if a unit was taken, false if the count was 0. */
+  tryWait(): boolean;
+  /** Blocks the calling thread; true, or false when `timeoutMs` passed first. */
+  wait(timeoutMs?: number): boolean;
+  value(): number;
+  /** sem_close (deferred until no waiter thread uses it). Idempotent. */
+  close(): void;
+}
+
+export interface NamedSemaphoreConstructor {
+  /** `oflag`: 0 opens an existing name; O_CREAT|O_EXCL creates (EEXIST if taken). Names start with '/'. */
+  new (name: string, oflag: number, mode?: number, value?: number): NamedSemaphoreHandle;
+  /** sem_unlink(3): the name goes; processes that have it open keep it. */
+  unlink(name: string): void;
+}
+
+/** An async wait on a thread of its own (never the libuv threadpool). */
+export interface SyncWaiter {
+  /** Ends the wait within 50 ms ('cancelled'), unless it completed first (then it reports that). */
+  cancel(): void;
+}
+
+export type SyncWaiterCallback = (err: ErrnoException | null, outcome: WaitOutcome | 'cancelled' | undefined) => void;
+
+export interface SyncWaiterConstructor {
+  new (kind: 'futex', target: SharedArrayBuffer, offset: number, expected: number, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
+  new (kind: 'sem', target: SharedArrayBuffer, offset: number, expected: 0, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
+  new (kind: 'named-sem', target: NamedSemaphoreHandle, offset: null, expected: 0, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
+}
+
+/** sizeof the pthread and semaphore types (bytes), for placing them in shared memory. */
+export interface SyncSizes {
+  sem: number;
+  mutex: number;
+  rwlock: number;
+  cond: number;
+}
+
 /** What recvmsg(2) delivered: data bytes, the fds that came with them, and what did not fit. */
 export interface ReceivedWithFds {
   bytes: number;
@@ -82,6 +126,8 @@ export interface NativeConstants {
   O_WRONLY: number;
   O_RDWR: number;
   O_ACCMODE: number;
+  O_CREAT: number;
+  O_EXCL: number;
   O_CLOEXEC: number;
   O_DIRECT: number;
   F_GETPIPE_SZ: number;
@@ -197,6 +243,25 @@ interface Addon {
   recvmsgFast(fd: number, buffer: Uint8Array, maxFds: number, flags?: number): number | ReceivedWithFds;
   peerCred(fd: number): PeerCred;
   recvfromCred(fd: number, buffer: Uint8Array, flags?: number): -1 | [number, SockAddr | null, PeerCred | null];
+  memfdCreate(name: string, length: number): number;
+  mapShared(fd: number, length: number): SharedArrayBuffer;
+  futexWait(buffer: SharedArrayBuffer, offset: number, expected: number, timeoutMs?: number): WaitOutcome;
+  futexWake(buffer: SharedArrayBuffer, offset: number, count: number): number;
+  semInit(buffer: SharedArrayBuffer, offset: number, value: number): void;
+  semPost(buffer: SharedArrayBuffer, offset: number): void;
+  semTryWait(buffer: SharedArrayBuffer, offset: number): boolean;
+  semWait(buffer: SharedArrayBuffer, offset: number, timeoutMs?: number): boolean;
+  semValue(buffer: SharedArrayBuffer, offset: number): number;
+  semDestroy(buffer: SharedArrayBuffer, offset: number): void;
+  mutexInit(buffer: SharedArrayBuffer, offset: number, type: 0 | 1 | 2, robust: boolean): void;
+  mutexLock(buffer: SharedArrayBuffer, offset: number, timeoutMs?: number): number;
+  mutexTryLock(buffer: SharedArrayBuffer, offset: number): number;
+  mutexUnlock(buffer: SharedArrayBuffer, offset: number): void;
+  mutexConsistent(buffer: SharedArrayBuffer, offset: number): void;
+  mutexDestroy(buffer: SharedArrayBuffer, offset: number): void;
+  NamedSemaphore: NamedSemaphoreConstructor;
+  SyncWaiter: SyncWaiterConstructor;
+  syncSizes: SyncSizes;
   constants: NativeConstants;
 }
 
@@ -252,6 +317,43 @@ export const cpuTimeNs: Addon['cpuTimeNs'] = addon.cpuTimeNs;
 /** prctl(PR_SET_PDEATHSIG): get `signal` when the parent exits. True if the parent is already gone. */
 export const setParentDeathSignal: Addon['setParentDeathSignal'] = addon.setParentDeathSignal;
 export const constants: Readonly<NativeConstants> = Object.freeze({ ...addon.constants });
+
+// ---- shared.cc, sync.cc ----------------------------------------------------------------------------
+
+/**
+ * memfd_create(2) of `length` bytes, close-on-exec, pages reserved up front (posix_fallocate) and the
+ * size sealed (F_SEAL_SHRINK|F_SEAL_GROW): no process holding it can shrink it under a mapping.
+ */
+export const memfdCreate: Addon['memfdCreate'] = addon.memfdCreate;
+/**
+ * mmap(MAP_SHARED) of an fd's first `length` bytes as a SharedArrayBuffer (V8's backing-store API). It
+ * is unmapped when the last SharedArrayBuffer over it is collected, in every thread it was posted to.
+ */
+export const mapShared: Addon['mapShared'] = addon.mapShared;
+/** futex(FUTEX_WAIT) on the 32-bit word at `offset` (not FUTEX_PRIVATE: works across processes). Blocks. */
+export const futexWait: Addon['futexWait'] = addon.futexWait;
+/** futex(FUTEX_WAKE): wakes up to `count` waiters on the word in any process; returns how many. */
+export const futexWake: Addon['futexWake'] = addon.futexWake;
+/** sem_init(3) with pshared = 1 at `offset`. */
+export const semInit: Addon['semInit'] = addon.semInit;
+export const semPost: Addon['semPost'] = addon.semPost;
+export const semTryWait: Addon['semTryWait'] = addon.semTryWait;
+/** sem_wait / sem_clockwait(CLOCK_MONOTONIC). Blocks; false when `timeoutMs` passed first. */
+export const semWait: Addon['semWait'] = addon.semWait;
+export const semValue: Addon['semValue'] = addon.semValue;
+export const semDestroy: Addon['semDestroy'] = addon.semDestroy;
+/** pthread_mutex_init, PTHREAD_PROCESS_SHARED; type 0 normal, 1 errorcheck, 2 recursive; robust optional. */
+export const mutexInit: Addon['mutexInit'] = addon.mutexInit;
+/** Blocks; 0, EOWNERDEAD (held, owner died) or ETIMEDOUT; throws EDEADLK, ENOTRECOVERABLE… */
+export const mutexLock: Addon['mutexLock'] = addon.mutexLock;
+/** 0, EBUSY or EOWNERDEAD. */
+export const mutexTryLock: Addon['mutexTryLock'] = addon.mutexTryLock;
+export const mutexUnlock: Addon['mutexUnlock'] = addon.mutexUnlock;
+export const mutexConsistent: Addon['mutexConsistent'] = addon.mutexConsistent;
+export const mutexDestroy: Addon['mutexDestroy'] = addon.mutexDestroy;
+export const NamedSemaphore: NamedSemaphoreConstructor = addon.NamedSemaphore;
+export const SyncWaiter: SyncWaiterConstructor = addon.SyncWaiter;
+export const syncSizes: Readonly<SyncSizes> = Object.freeze({ ...addon.syncSizes });
 
 // ---- fifo.cc ---------------------------------------------------------------------------------------
 
