@@ -232,6 +232,10 @@ void InitFd(Napi::Env env, Napi::Object exports) {
   c.Set("O_RDWR", O_RDWR);
   c.Set("O_ACCMODE", O_ACCMODE);
   c.Set("O_CREAT", O_CREAT);
+  c.Set("ETIMEDOUT", ETIMEDOUT);
+  c.Set("EOWNERDEAD", EOWNERDEAD);
+  c.Set("ENOTRECOVERABLE", ENOTRECOVERABLE);
+  c.Set("EBUSY", EBUSY);
   c.Set("O_EXCL", O_EXCL);
   c.Set("F_GETPIPE_SZ", F_GETPIPE_SZ);
   c.Set("F_SETPIPE_SZ", F_SETPIPE_SZ);

@@ -127,6 +127,11 @@ export interface NativeConstants {
   O_RDWR: number;
   O_ACCMODE: number;
   O_CREAT: number;
+  /** errno values the sync bindings return (not all are in os.constants.errno, which is libuv's list). */
+  ETIMEDOUT: number;
+  EOWNERDEAD: number;
+  ENOTRECOVERABLE: number;
+  EBUSY: number;
   O_EXCL: number;
   O_CLOEXEC: number;
   O_DIRECT: number;

@@ -1,0 +1,8 @@
+// @ipc-compare/sync: synchronization between worker threads and between processes — the three cases
+// of the notes (threads of one process; threads and processes sharing memory; processes sharing none).
+export { SharedRegion } from './region.js';
+export { FutexMutex } from './futex-mutex.js';
+export { Mutex, type MutexOptions, type MutexType } from './mutex.js';
+export { Semaphore } from './semaphore.js';
+export { NAME_PREFIX, NamedSemaphore } from './named-semaphore.js';
+export type { WaitOptions } from './wait.js';
