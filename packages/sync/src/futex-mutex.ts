@@ -4,7 +4,7 @@
 //   0 unlocked, 1 locked, 2 locked and maybe someone sleeps.
 // No owner is recorded (like a binary semaphore): unlocking it from another thread or process is
 // allowed, and a holder that dies leaves it locked (use Mutex with robust: true for that).
-import { ipcError } from '@ipc-compare/core';
+import { abortError, ipcError } from '@ipc-compare/core';
 import { futexWait, futexWake } from '@ipc-compare/native';
 import { closedPrimitive, timedOut } from './errors.js';
 import { checkPlacement } from './placement.js';
@@ -53,6 +53,7 @@ export class FutexMutex {
   async lock(opts: WaitOptions = {}): Promise<void> {
     this.#check();
     checkTimeout(opts.timeoutMs);
+    if (opts.signal?.aborted) throw abortError(opts.signal); // an aborted lock takes nothing, even when free
     let c = Atomics.compareExchange(this.#word, 0, 0, 1);
     if (c === 0) return;
     const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;

@@ -2,7 +2,7 @@
 // /dev/shm/sem.NAME until unlinked — past the creator's exit — so the creator owns the name: its
 // close() unlinks it. New names are the project's prefix and a random part, O_CREAT|O_EXCL, 0600.
 import { randomBytes } from 'node:crypto';
-import { ipcError, validateInteger, validateString } from '@ipc-compare/core';
+import { abortError, ipcError, validateInteger, validateString } from '@ipc-compare/core';
 import { NamedSemaphore as Native, constants, type NamedSemaphoreHandle } from '@ipc-compare/native';
 import { timedOut } from './errors.js';
 import { checkTimeout, waitAsync, type WaitOptions } from './wait.js';
@@ -58,6 +58,8 @@ export class NamedSemaphore {
 
   /** Resolves once a unit is taken; waits off the JS thread and off the threadpool. */
   async wait(opts: WaitOptions = {}): Promise<void> {
+    checkTimeout(opts.timeoutMs);
+    if (opts.signal?.aborted) throw abortError(opts.signal); // an aborted wait takes nothing, even when a unit is there
     if (this.#sem.tryWait()) return;
     const r = await waitAsync({ kind: 'named-sem', sem: this.#sem }, opts, () => this.#sem.post());
     if (r === 'timed-out') throw timedOut('sem_clockwait', opts.timeoutMs);

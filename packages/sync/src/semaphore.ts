@@ -1,7 +1,7 @@
 // An unnamed POSIX semaphore (sem_init with pshared = 1) in shared memory: between worker threads
 // and between processes that map the same region. Blocking and async waits.
 import { semDestroy, semInit, semPost, semTryWait, semValue, semWait, syncSizes } from '@ipc-compare/native';
-import { validateInteger } from '@ipc-compare/core';
+import { abortError, validateInteger } from '@ipc-compare/core';
 import { closedPrimitive, timedOut } from './errors.js';
 import { checkPlacement } from './placement.js';
 import { checkTimeout, waitAsync, type WaitOptions } from './wait.js';
@@ -54,6 +54,8 @@ export class Semaphore {
   /** Resolves once a unit is taken; the waiting is done off the JS thread and off the threadpool. */
   async wait(opts: WaitOptions = {}): Promise<void> {
     this.#check();
+    checkTimeout(opts.timeoutMs);
+    if (opts.signal?.aborted) throw abortError(opts.signal); // an aborted wait takes nothing, even when a unit is there
     if (this.tryWait()) return;
     const r = await waitAsync({ kind: 'sem', buffer: this.buffer, offset: this.offset }, opts, () => semPost(this.buffer, this.offset));
     if (r === 'timed-out') throw timedOut('sem_clockwait', opts.timeoutMs);
