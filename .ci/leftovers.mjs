@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const since = Number(process.argv[2] ?? 0);
-const prefixes = /^(ipc-compare-|ipc-bench-)/;
+// Named POSIX semaphores are /dev/shm/sem.NAME.
+const prefixes = /^(sem\.)?(ipc-compare-|ipc-bench-)/;
 const left = [];
 for (const dir of [tmpdir(), '/dev/shm']) {
   let names = [];
@@ -28,7 +29,8 @@ for (const dir of [tmpdir(), '/dev/shm']) {
 }
 let peers = '';
 try {
-  peers = execFileSync('pgrep', ['-af', 'core/dist/peer-main.js'], { encoding: 'utf8' }).trim();
+  // transport peers, and the sync tests' child processes (their memfds die with them)
+  peers = execFileSync('pgrep', ['-af', 'core/dist/peer-main.js|sync/test/fixtures/'], { encoding: 'utf8' }).trim();
 } catch {
   // pgrep exits 1 when nothing matches
 }
@@ -44,5 +46,5 @@ if (left.length) {
   console.log(`left behind by the test run (${left.length}):\n  ${left.join('\n  ')}`);
   process.exitCode = 1;
 } else {
-  console.log('nothing left behind (temp and /dev/shm names, peer processes, network namespaces)');
+  console.log('nothing left behind (temp and /dev/shm names incl. named semaphores, peer and fixture processes, network namespaces)');
 }
