@@ -82,3 +82,50 @@ describe('with a C program using the same name', () => {
     expect(existsSync(file(name))).toBe(false);
   });
 });
+
+describe('the named-sem tool: TS (plain Node, built) and C interchangeable', () => {
+  const ts = new URL('../bin/named-sem.js', import.meta.url).pathname;
+  const run = (bin: string, ...args: string[]) => {
+    try {
+      return { code: 0, out: execFileSync(bin === 'c' ? tool : process.execPath, bin === 'c' ? args : [ts, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    } catch (err) {
+      const e = err as { status: number; stderr: string };
+      return { code: e.status, out: e.stderr };
+    }
+  };
+
+  it('C creates, TS waits while C posts, TS reads the value, C unlinks; the same errors', async () => {
+    const name = `${NAME_PREFIX}tool-${process.pid}`;
+    expect(run('c', 'create', name, '0').code).toBe(0);
+    try {
+      const waiter = spawn(process.execPath, [ts, 'wait', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const lines = createInterface({ input: waiter.stdout })[Symbol.asyncIterator]();
+      expect((await lines.next()).value).toBe('waiting');
+      expect(run('c', 'post', name).code).toBe(0);
+      expect((await lines.next()).value).toBe('acquired');
+      expect(await new Promise((r) => waiter.once('exit', r))).toBe(0);
+      expect(run('ts', 'post', name).code).toBe(0);
+      expect(run('c', 'value', name).out.trim()).toBe('1');
+      expect(run('ts', 'value', name).out.trim()).toBe('1');
+      expect(run('ts', 'create', name).code).toBe(1); // EEXIST, both
+      expect(run('c', 'create', name).code).toBe(1);
+    } finally {
+      expect(run('c', 'unlink', name).code).toBe(0);
+    }
+    for (const bin of ['c', 'ts']) {
+      const r = run(bin, 'post', name);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/named-sem: sem_open \S+: .*(No such file or directory|ENOENT)/);
+      expect(run(bin, 'frobnicate').code).toBe(2);
+    }
+  });
+});
+
+it('lost-updates (plain Node, built): no lock loses updates, the futex lock none', () => {
+  const demo = new URL('../bin/lost-updates.js', import.meta.url).pathname;
+  const locked = execFileSync(process.execPath, [demo, 'futex', '200000'], { encoding: 'utf8' });
+  expect(locked).toMatch(/expected 400000, got 400000 — none lost/);
+  let unlocked = '';
+  for (let i = 0; i < 20 && !/lost \(/.test(unlocked); i++) unlocked = execFileSync(process.execPath, [demo, 'none', '2000000'], { encoding: 'utf8' });
+  expect(unlocked).toMatch(/under no lock: expected 4000000, got \d+ — \d+ lost \(/);
+});
