@@ -18,6 +18,11 @@ describe('errnoError for errnos libuv has no name for', () => {
       expect(native.errnoError(-errno, 'read').code).toBe(name);
     }
     expect(getSystemErrorName(-4095)).toBe('EOF');
+    // errnos glibc names although libuv does not (the sync primitives' errors) keep their names
+    expect(getSystemErrorName(-35)).toBe('Unknown system error -35');
+    expect(native.errnoError(35, 'pthread_mutex_lock')).toMatchObject({ code: 'EDEADLK', errno: -35, message: 'EDEADLK: resource deadlock avoided, pthread_mutex_lock' });
+    expect(native.errnoError(130, 'pthread_mutex_lock')).toMatchObject({ code: 'EOWNERDEAD', message: 'EOWNERDEAD: owner died, pthread_mutex_lock' });
+    expect(native.errnoError(131, 'x').code).toBe('ENOTRECOVERABLE');
     expect(native.errnoError(4095, 'read')).toMatchObject({ code: 'EOF', errno: -4095, message: 'EOF: end of file, read' });
   });
 
