@@ -8,6 +8,7 @@ import { OutputDirError, prepareOutDir, writeResults } from './output.js';
 import { formatResultsJson } from './report/json.js';
 import { renderTable } from './report/table.js';
 import { runBenchmarks } from './run.js';
+import { PRIMITIVES as SYNC_PRIMITIVES, type PrimitiveId } from './sync-probe/prims.js';
 
 const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|all] [options]
 
@@ -87,9 +88,13 @@ async function bench(argv: string[]): Promise<number> {
     ...(warmup === undefined ? {} : { latencyWarmupMs: warmup, throughputWarmupMs: warmup }),
     ...(repetitions === undefined ? {} : { repetitions }),
   };
+  // --mechanisms may name transports and sync primitives (the latter only have semantics probes).
+  const ids = values.mechanisms?.split(',').map((s) => s.trim());
+  const syncIds = ids?.filter((id): id is PrimitiveId => (SYNC_PRIMITIVES as readonly string[]).includes(id));
+  const transportIds = ids?.filter((id) => !(SYNC_PRIMITIVES as readonly string[]).includes(id));
   let mechs;
   try {
-    mechs = findMechanisms(values.mechanisms?.split(',').map((s) => s.trim()));
+    mechs = transportIds === undefined ? findMechanisms(undefined) : transportIds.length > 0 ? findMechanisms(transportIds) : [];
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -100,6 +105,7 @@ async function bench(argv: string[]): Promise<number> {
   const results = await runBenchmarks({
     suites,
     mechanisms: mechs,
+    syncPrimitives: syncIds ?? [...SYNC_PRIMITIVES],
     placements: parsePlacements(values.placement ?? 'same,split'),
     profile,
     ...(sizes ? { sizes: { latency: sizes, throughput: sizes } } : {}),

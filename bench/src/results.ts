@@ -6,7 +6,7 @@ import type { HistogramData } from './histogram.js';
 import type { Path } from './roles.js';
 import type { LatencyStats, Spread } from './stats.js';
 
-export const RESULTS_SCHEMA = 'ipc-compare/results@2';
+export const RESULTS_SCHEMA = 'ipc-compare/results@3';
 
 /** 'ts': this project's transport; 'c': the C baseline; 'node': Node's built-in API on the same kernel object. */
 export type Impl = 'ts' | 'c' | 'node';
@@ -187,6 +187,25 @@ export interface SemanticsRow {
   passesFds: PropertyCheck<boolean>;
 }
 
+/** One primitive of packages/sync, observed (runners/sync-semantics.ts). */
+export interface SyncSemanticsRow {
+  primitive: string;
+  /** Mutual exclusion between two worker threads (a plain shared counter stays exact, everyone finishes). */
+  threads: PropertyCheck<boolean>;
+  /** The same between a parent's two children that inherited the memory (or opened the name). */
+  relatedProcesses: PropertyCheck<boolean>;
+  /** An unrelated process (own session, nothing inherited) can reach it. */
+  unrelatedProcesses: PropertyCheck<boolean>;
+  /** Its holder SIGKILLed while holding it, it can be taken again. */
+  survivesHolderDeath: PropertyCheck<boolean>;
+  /** A release here wakes a waiter asleep in another process. */
+  wakesOtherProcess: PropertyCheck<boolean>;
+  /** Waiting in the blocking form stalls the event loop (the longest gap between 5 ms timer ticks). */
+  syncBlocksLoop: PropertyCheck<boolean>;
+  /** Waiting in the async form stalls it. */
+  asyncBlocksLoop: PropertyCheck<boolean>;
+}
+
 export interface Results {
   schema: typeof RESULTS_SCHEMA;
   createdAt: string;
@@ -217,5 +236,7 @@ export interface Results {
   rows: Row[];
   /** The semantics matrix (suite "semantics"). */
   semantics: SemanticsRow[];
+  /** The sync primitives' matrix (suite "semantics", next to the transports'). */
+  syncSemantics: SyncSemanticsRow[];
   errors: RowError[];
 }

@@ -8,8 +8,10 @@ import type { Mechanism } from './mechanisms.js';
 import { planGroups, type Member, type PlannedGroup, type Profile, type Suite } from './plan.js';
 import { Progress } from './progress.js';
 import { formatSize, implLabel } from './report/format.js';
-import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow } from './results.js';
+import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow, type SyncSemanticsRow } from './results.js';
 import { probeSemantics } from './runners/semantics.js';
+import { probeSyncSemantics } from './runners/sync-semantics.js';
+import type { PrimitiveId } from './sync-probe/prims.js';
 import { measureFloors } from './runners/floors.js';
 import { measureCLatency, measureSampleOverhead, measureTsLatency, type LatencyMeasurement } from './runners/latency.js';
 import { measureCThroughput, measureTsThroughput, type ThroughputMeasurement } from './runners/throughput.js';
@@ -18,6 +20,8 @@ import { UNSTABLE_SPREAD } from './stats.js';
 export interface RunOptions {
   suites: Suite[];
   mechanisms: Mechanism[];
+  /** Sync primitives whose semantics to probe (with the semantics suite). */
+  syncPrimitives?: PrimitiveId[];
   placements: Placement[];
   profile: Profile;
   sizes?: { latency?: number[]; throughput?: number[] };
@@ -73,7 +77,8 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
   const groups = planGroups(o.suites, o.mechanisms, o.placements, o.profile, o.sizes);
   const probed = o.suites.includes('semantics') ? o.mechanisms.filter((m) => !m.suites || m.suites.includes('semantics')) : [];
   const measurements = groups.reduce((n, g) => n + g.members.length * o.profile.repetitions, 0);
-  const progress = new Progress(measurements + probed.length + (o.floors ? 1 : 0), o.progress);
+  const syncProbed = o.suites.includes('semantics') ? (o.syncPrimitives ?? []) : [];
+  const progress = new Progress(measurements + probed.length + syncProbed.length + (o.floors ? 1 : 0), o.progress);
   const rows: Row[] = [];
   const errors: RowError[] = [];
   for (const g of groups) {
@@ -88,6 +93,16 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
       semantics.push(await probeSemantics(m));
     } catch (err) {
       errors.push({ kind: 'semantics', mechanism: m.id, impl: 'ts', path: 'async', placement: 'none', cpus: { parent: null, child: null }, size: 0, repetition: 0, error: err instanceof Error ? err.message : String(err) });
+    }
+    progress.tick();
+  }
+  const syncSemantics: SyncSemanticsRow[] = [];
+  for (const id of syncProbed) {
+    progress.start(`semantics ${id}`);
+    try {
+      syncSemantics.push(await probeSyncSemantics(id));
+    } catch (err) {
+      errors.push({ kind: 'semantics', mechanism: id, impl: 'ts', path: 'blocking', placement: 'none', cpus: { parent: null, child: null }, size: 0, repetition: 0, error: err instanceof Error ? err.message : String(err) });
     }
     progress.tick();
   }
@@ -121,6 +136,7 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
     harness: { cpuTimeSource: CPU_TIME_SOURCE, sampleOverheadNs, floors },
     rows,
     semantics,
+    syncSemantics,
     errors,
   };
 }

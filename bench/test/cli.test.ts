@@ -106,6 +106,34 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(byId.fifo!.reach.evidence).toMatch(/network: not tried, it has no network address/);
   });
 
+  it('sync semantics: each primitive observed across threads and processes, beside the notes (and only sync ids select only sync rows)', async () => {
+    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,semaphore,named-semaphore', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as Results;
+    expect(res.errors).toEqual([]);
+    expect(res.semantics).toEqual([]);
+    const by = Object.fromEntries(res.syncSemantics.map((s) => [s.primitive, s]));
+    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'semaphore', 'named-semaphore']);
+    for (const s of res.syncSemantics) {
+      for (const [key, cell] of Object.entries(s)) {
+        if (key === 'primitive') continue;
+        const c = cell as { agrees: boolean | null; evidence: string };
+        expect(c.agrees === null ? /^not observed: / : /\S/, `${s.primitive} ${key}: ${c.evidence}`).toSatisfy((re: RegExp) => re.test(c.evidence));
+        if (c.agrees !== null) expect(c.agrees, `${s.primitive} ${key}: ${c.evidence}`).toBe(true);
+      }
+    }
+    // The differences the matrix is for, each seen happen:
+    expect(by['atomics-wait-mutex']!.wakesOtherProcess).toMatchObject({ observed: false, evidence: expect.stringMatching(/Atomics.notify woke nothing/) });
+    expect(by['futex-mutex']!.wakesOtherProcess).toMatchObject({ observed: true, evidence: expect.stringMatching(/asleep in futex\(2\) .* was woken by the release/) });
+    expect(by['robust-mutex']!.survivesHolderDeath).toMatchObject({ observed: true, evidence: expect.stringMatching(/EOWNERDEAD, then consistent\(\)/) });
+    expect(by.mutex!.survivesHolderDeath).toMatchObject({ observed: false, evidence: expect.stringMatching(/still held/) });
+    expect(by['named-semaphore']!.unrelatedProcesses).toMatchObject({ observed: true, evidence: expect.stringMatching(/opened it by its name \/ipc-compare-/) });
+    expect(by.semaphore!.unrelatedProcesses).toMatchObject({ observed: false });
+    expect(by['futex-mutex']!.syncBlocksLoop).toMatchObject({ observed: true });
+    expect(by['futex-mutex']!.asyncBlocksLoop).toMatchObject({ observed: false });
+    expect(by.mutex!.asyncBlocksLoop).toMatchObject({ observed: null, agrees: null });
+  });
+
   it('datagrams in one run: UDP loses under overload and says how much, UNIX datagrams hold the sender back and lose nothing', async () => {
     const r = await run(['bench', 'semantics', '--mechanisms', 'udp,unix-dgram,unix-seqpacket', '--json', '--out', out]);
     expect(r.code).toBe(0);

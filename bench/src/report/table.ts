@@ -87,10 +87,10 @@ export function renderTable(res: Results): string {
       ),
     );
   }
+  const cell = (p: { claimed: unknown; observed: unknown; agrees: boolean | null }) =>
+    p.agrees === null ? '– not observed' : p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
   if (res.semantics.length) {
     out.push('', 'Semantics — observed across two processes, compared with the course notes (✓ agrees, ✗ differs, – not observed)');
-    const cell = (p: { claimed: unknown; observed: unknown; agrees: boolean | null }) =>
-      p.agrees === null ? '– not observed' : p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
     out.push(
       table(
         ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'max message', 'passes fds'],
@@ -101,6 +101,19 @@ export function renderTable(res: Results): string {
     for (const s of res.semantics) {
       for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'passesFds'] as const) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
     }
+  }
+  const sync = res.syncSemantics ?? []; // absent in results.json files older than the sync matrix
+  if (sync.length) {
+    const keys = ['threads', 'relatedProcesses', 'unrelatedProcesses', 'survivesHolderDeath', 'wakesOtherProcess', 'syncBlocksLoop', 'asyncBlocksLoop'] as const;
+    out.push('', 'Sync semantics — observed across worker threads and processes, compared with the notes (✓ agrees, ✗ differs, – not observed)');
+    out.push(
+      table(
+        ['primitive', 'threads', 'related procs', 'unrelated procs', 'survives holder death', 'wakes other process', 'sync form blocks loop', 'async form blocks loop'],
+        sync.map((s) => [s.primitive, ...keys.map((k) => cell(s[k]))]),
+        99,
+      ),
+    );
+    for (const s of sync) for (const k of keys) out.push(`  ${s.primitive} ${k}: ${s[k].evidence}`);
   }
   if (res.harness.floors.length) {
     out.push('', 'In-process floors (mitata, this process)');
