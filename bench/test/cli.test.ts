@@ -5,11 +5,16 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESULTS_SCHEMA, type LatencyRow, type Results, type ThroughputRow } from '../src/results.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const out = mkdtempSync(join(tmpdir(), 'ipc-compare-cli-'));
+// Made in beforeAll, not at import: a module evaluated without running its tests (seen once in a full
+// run) must not leave an empty directory behind.
+let out = '';
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'ipc-compare-cli-'));
+});
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
