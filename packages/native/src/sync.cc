@@ -349,6 +349,7 @@ void DeliverWait(Napi::Env env, Napi::Function cb, std::nullptr_t*, WaitResult* 
 using WaitTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, WaitResult, DeliverWait>;
 
 void RunWait(std::shared_ptr<WaitState> s, WaitTsfn tsfn) {
+  pthread_setname_np(pthread_self(), "ipcc-wait");  // findable in /proc/<pid>/task/*/comm
   WaitResult* result = new WaitResult{nullptr, 0, s->syscall};
   for (;;) {
     if (s->cancelled.load()) {

@@ -61,7 +61,10 @@ export class FutexMutex {
     while (c !== 0) {
       const left = deadline - Date.now();
       if (left <= 0) throw timedOut('futex', opts.timeoutMs);
-      await waitAsync({ kind: 'futex', buffer: this.buffer, offset: this.offset, expected: 2 }, { signal: opts.signal, timeoutMs: deadline === Infinity ? undefined : Math.ceil(left) });
+      // A wake that reaches a wait being aborted is passed on: another sleeper may be waiting for it.
+      await waitAsync({ kind: 'futex', buffer: this.buffer, offset: this.offset, expected: 2 }, { signal: opts.signal, timeoutMs: deadline === Infinity ? undefined : Math.ceil(left) }, () =>
+        futexWake(this.buffer, this.offset, 1),
+      );
       this.#check();
       c = Atomics.exchange(this.#word, 0, 2);
     }

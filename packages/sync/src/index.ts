@@ -2,6 +2,7 @@
 // of the notes (threads of one process; threads and processes sharing memory; processes sharing none).
 export { SharedRegion } from './region.js';
 export { FutexMutex } from './futex-mutex.js';
+export { FutexSemaphore } from './futex-semaphore.js';
 export { Mutex, type MutexOptions, type MutexType } from './mutex.js';
 export { Semaphore } from './semaphore.js';
 export { NAME_PREFIX, NamedSemaphore } from './named-semaphore.js';

@@ -14,7 +14,8 @@ type Target = { kind: 'futex'; buffer: SharedArrayBuffer; offset: number; expect
 
 /**
  * Waits for `target`; resolves with how the wait ended. `giveBack` undoes a success that raced with
- * an abort (a semaphore posts its unit back), so an aborted wait has no effect.
+ * an abort — a semaphore posts its unit back, a futex wait passes its wake on to the next sleeper —
+ * so an aborted wait has no effect, and takes no wake-up from anyone.
  */
 export function waitAsync(target: Target, opts: WaitOptions = {}, giveBack?: () => void): Promise<WaitOutcome> {
   checkTimeout(opts.timeoutMs);

@@ -63,3 +63,23 @@ it('bad timeouts are refused before waiting', async () => {
     await expect(s.wait({ timeoutMs: bad })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
   }
 });
+
+it('FutexSemaphore: posts and uncontended waits stay in JS; a pending async wait is woken by a post from another thread of control', async () => {
+  const { FutexSemaphore } = await import('../src/index.js');
+  const r = region();
+  const s = FutexSemaphore.create(r.buffer, 0, 2);
+  expect(s.tryWait()).toBe(true);
+  s.waitSync();
+  expect(s.tryWait()).toBe(false);
+  expect(() => s.waitSync(5)).toThrow(expect.objectContaining({ code: 'ETIMEDOUT', syscall: 'futex' }));
+  const pending = s.wait();
+  setImmediate(() => s.post());
+  await pending;
+  expect(s.value).toBe(0);
+  const ac = new AbortController();
+  const aborted = s.wait({ signal: ac.signal });
+  ac.abort();
+  await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+  s.post();
+  expect(s.value).toBe(1); // the abort took nothing
+});

@@ -2,10 +2,10 @@
 // starting at once. Under each lock the total is exact; with no lock, updates are lost — the
 // experiment can tell the difference, so the exact totals mean something.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Mutex, NamedSemaphore, Semaphore, SharedRegion } from '../src/index.js';
+import { FutexSemaphore, Mutex, NamedSemaphore, Semaphore, SharedRegion } from '../src/index.js';
 import { child, fixture, stopAll, worker } from './helpers.js';
 // @ts-expect-error a plain .mjs fixture
-import { COUNTER, MUTEX, READY, SEM, SIZE } from './fixtures/layout.mjs';
+import { COUNTER, FSEM, MUTEX, READY, SEM, SIZE } from './fixtures/layout.mjs';
 
 const COUNTER_JS = fixture('counter.mjs');
 const PARTIES = 2;
@@ -20,10 +20,11 @@ function freshRegion(): SharedRegion {
   regions.push(r);
   Mutex.create(r.buffer, MUTEX, { type: 'normal' });
   Semaphore.create(r.buffer, SEM, 1);
+  FutexSemaphore.create(r.buffer, FSEM, 1);
   return r;
 }
 
-type Lock = 'none' | 'futex' | 'mutex' | 'sem' | 'named-sem';
+type Lock = 'none' | 'futex' | 'mutex' | 'sem' | 'futex-sem' | 'named-sem';
 
 /** PARTIES processes × count increments under `lock`; the counter's final value. */
 async function inProcesses(lock: Lock, count: number, extra: Record<string, unknown> = {}): Promise<number> {
@@ -65,6 +66,7 @@ describe('processes sharing a memory region', () => {
     ['futex', 'FutexMutex (Atomics, futex(2) under contention)'],
     ['mutex', 'pthread mutex, PTHREAD_PROCESS_SHARED'],
     ['sem', 'unnamed POSIX semaphore (pshared), as a binary lock'],
+    ['futex-sem', 'FutexSemaphore (Atomics, futex(2) to sleep), as a binary lock'],
   ] as const)('%s — %s: every increment counts', async (lock) => {
     const count = 100_000;
     expect(await inProcesses(lock, count)).toBe(PARTIES * count);
@@ -86,7 +88,7 @@ describe('worker threads of one process', () => {
     expect(await lostWithoutLock((n) => inThreads('none', n))).toBeGreaterThan(0);
   });
 
-  it.each(['futex', 'mutex', 'sem'] as const)('%s: every increment counts', async (lock) => {
+  it.each(['futex', 'mutex', 'sem', 'futex-sem'] as const)('%s: every increment counts', async (lock) => {
     const count = 100_000;
     expect(await inThreads(lock, count)).toBe(PARTIES * count);
   });
