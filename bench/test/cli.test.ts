@@ -112,13 +112,13 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
   });
 
   it('sync semantics: each primitive observed across threads and processes, beside the notes (and only sync ids select only sync rows)', async () => {
-    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,semaphore,named-semaphore', '--json', '--out', out]);
+    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,semaphore,futex-semaphore,named-semaphore', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as Results;
     expect(res.errors).toEqual([]);
     expect(res.semantics).toEqual([]);
     const by = Object.fromEntries(res.syncSemantics.map((s) => [s.primitive, s]));
-    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'semaphore', 'named-semaphore']);
+    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'semaphore', 'futex-semaphore', 'named-semaphore']);
     for (const s of res.syncSemantics) {
       for (const [key, cell] of Object.entries(s)) {
         if (key === 'primitive') continue;

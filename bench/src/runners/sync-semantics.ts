@@ -25,6 +25,7 @@ const CLAIMS: Record<PrimitiveId, Claims> = {
   mutex: { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   'robust-mutex': { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: yes, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   semaphore: { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
+  'futex-semaphore': { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   'named-semaphore': { threads: yes, relatedProcesses: yes, unrelatedProcesses: yes, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
 };
 

@@ -1,9 +1,9 @@
 // The primitives the sync semantics probe looks at, as locks over one shared region (layout below),
 // plus V8's Atomics.wait/notify as a lock for comparison — the same 3-state mutex as FutexMutex, but
 // sleeping in V8's per-process emulation instead of futex(2).
-import { FutexMutex, Mutex, NamedSemaphore, Semaphore } from '@ipc-compare/sync';
+import { FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, Semaphore } from '@ipc-compare/sync';
 
-export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'semaphore', 'named-semaphore'] as const;
+export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'semaphore', 'futex-semaphore', 'named-semaphore'] as const;
 export type PrimitiveId = (typeof PRIMITIVES)[number];
 
 // Byte offsets in the probe's region.
@@ -12,6 +12,7 @@ export const COUNTER = 4;
 export const SLEEPS = 8; // int32 [2]: sleeps ended by a wake, sleeps ended by their timeout
 const FUTEX = 16;
 const ATOMICS = 20;
+const FSEM = 24; // 8 bytes
 const MUTEX = 64;
 const ROBUST = 128;
 const SEM = 192;
@@ -33,6 +34,7 @@ export function setUp(id: PrimitiveId, buffer: SharedArrayBuffer): { name?: stri
   if (id === 'mutex') Mutex.create(buffer, MUTEX);
   if (id === 'robust-mutex') Mutex.create(buffer, ROBUST, { robust: true });
   if (id === 'semaphore') Semaphore.create(buffer, SEM, 1);
+  if (id === 'futex-semaphore') FutexSemaphore.create(buffer, FSEM, 1);
   if (id === 'named-semaphore') {
     const s = NamedSemaphore.create({ value: 1 });
     return { name: s.name, close: () => s.close() };
@@ -108,6 +110,10 @@ export function lockOf(id: PrimitiveId, buffer: SharedArrayBuffer, name?: string
     }
     case 'semaphore': {
       const s = Semaphore.at(buffer, SEM);
+      return { acquire: () => s.waitSync(), acquireWithin: (ms) => within(() => s.waitSync(ms)), release: () => s.post(), acquireAsync: () => s.wait() };
+    }
+    case 'futex-semaphore': {
+      const s = FutexSemaphore.at(buffer, FSEM);
       return { acquire: () => s.waitSync(), acquireWithin: (ms) => within(() => s.waitSync(ms)), release: () => s.post(), acquireAsync: () => s.wait() };
     }
     case 'named-semaphore': {
