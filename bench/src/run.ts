@@ -4,13 +4,14 @@
 import type { Placement } from '@ipc-compare/core';
 import { applyRatios, latencyRow, throughputRow } from './aggregate.js';
 import { machineInfo } from './machine.js';
-import type { Mechanism } from './mechanisms.js';
+import { mechanisms as allMechanisms, type Mechanism } from './mechanisms.js';
 import { planGroups, type Member, type PlannedGroup, type Profile, type Suite } from './plan.js';
 import { Progress } from './progress.js';
 import { formatSize, implLabel } from './report/format.js';
-import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow } from './results.js';
+import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow, type SyncResults } from './results.js';
 import { probeSemantics } from './runners/semantics.js';
 import { measureFloors } from './runners/floors.js';
+import { countSyncMeasurements, runSyncSuite, type SyncSettings } from './runners/sync.js';
 import { measureCLatency, measureSampleOverhead, measureTsLatency, type LatencyMeasurement } from './runners/latency.js';
 import { measureCThroughput, measureTsThroughput, type ThroughputMeasurement } from './runners/throughput.js';
 import { UNSTABLE_SPREAD } from './stats.js';
@@ -73,7 +74,19 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
   const groups = planGroups(o.suites, o.mechanisms, o.placements, o.profile, o.sizes);
   const probed = o.suites.includes('semantics') ? o.mechanisms.filter((m) => !m.suites || m.suites.includes('semantics')) : [];
   const measurements = groups.reduce((n, g) => n + g.members.length * o.profile.repetitions, 0);
-  const progress = new Progress(measurements + probed.length + (o.floors ? 1 : 0), o.progress);
+  const sync: SyncSettings | null = o.suites.includes('sync')
+    ? {
+        placements: o.placements,
+        repetitions: o.profile.repetitions,
+        increments: o.profile.syncIncrements,
+        uncontendedMs: o.profile.syncUncontendedMs,
+        pingpongWarmupMs: o.profile.latencyWarmupMs,
+        pingpongDurationMs: o.profile.latencyDurationMs,
+        pipe: allMechanisms.find((m) => m.id === 'pipe') ?? null,
+      }
+    : null;
+  const syncCount = sync ? countSyncMeasurements(sync) : 0;
+  const progress = new Progress(measurements + probed.length + syncCount + (o.floors ? 1 : 0), o.progress);
   const rows: Row[] = [];
   const errors: RowError[] = [];
   for (const g of groups) {
@@ -90,6 +103,12 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
       errors.push({ kind: 'semantics', mechanism: m.id, impl: 'ts', path: 'async', placement: 'none', cpus: { parent: null, child: null }, size: 0, repetition: 0, error: err instanceof Error ? err.message : String(err) });
     }
     progress.tick();
+  }
+  let syncResults: SyncResults | undefined;
+  if (sync) {
+    const r = await runSyncSuite(sync, progress);
+    syncResults = r.sync;
+    errors.push(...r.errors);
   }
   let floors: Results['harness']['floors'] = [];
   let sampleOverheadNs: Results['harness']['sampleOverheadNs'] = null;
@@ -121,6 +140,7 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
     harness: { cpuTimeSource: CPU_TIME_SOURCE, sampleOverheadNs, floors },
     rows,
     semantics,
+    ...(syncResults ? { sync: syncResults } : {}),
     errors,
   };
 }
