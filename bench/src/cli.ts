@@ -85,8 +85,8 @@ async function bench(argv: string[]): Promise<number> {
   const repetitions = parseWhole(values.repetitions, 'repetitions', 1, 100, '');
   const profile: Profile = {
     ...base,
-    ...(duration === undefined ? {} : { latencyDurationMs: duration, throughputDurationMs: duration, syncUncontendedMs: duration }),
-    ...(warmup === undefined ? {} : { latencyWarmupMs: warmup, throughputWarmupMs: warmup }),
+    ...(duration === undefined ? {} : { latencyDurationMs: duration, throughputDurationMs: duration, syncUncontendedMs: duration, syncPingPongDurationMs: duration }),
+    ...(warmup === undefined ? {} : { latencyWarmupMs: warmup, throughputWarmupMs: warmup, syncPingPongWarmupMs: warmup }),
     ...(repetitions === undefined ? {} : { repetitions }),
   };
   let mechs;

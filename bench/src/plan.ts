@@ -21,6 +21,9 @@ export interface Profile {
   /** Sync suite: increments per party in a contended row, and mitata's time per uncontended op. */
   syncIncrements: number;
   syncUncontendedMs: number;
+  /** Sync ping-pong warm-up and timed window per repetition. */
+  syncPingPongWarmupMs: number;
+  syncPingPongDurationMs: number;
 }
 
 export const profiles: Record<Profile['name'], Profile> = {
@@ -36,8 +39,11 @@ export const profiles: Record<Profile['name'], Profile> = {
     throughputWarmupMs: 30,
     throughputDurationMs: 100,
     floorMs: 100,
+    // Shorter ping-pong windows than latency's: the sync suite has ≈ 100 ping-pong repetitions.
     syncIncrements: 20_000,
-    syncUncontendedMs: 50,
+    syncUncontendedMs: 30,
+    syncPingPongWarmupMs: 20,
+    syncPingPongDurationMs: 60,
   },
   default: {
     name: 'default',
@@ -51,6 +57,8 @@ export const profiles: Record<Profile['name'], Profile> = {
     floorMs: 300,
     syncIncrements: 200_000,
     syncUncontendedMs: 200,
+    syncPingPongWarmupMs: 100,
+    syncPingPongDurationMs: 300,
   },
   full: {
     name: 'full',
@@ -64,6 +72,8 @@ export const profiles: Record<Profile['name'], Profile> = {
     floorMs: 1000,
     syncIncrements: 1_000_000,
     syncUncontendedMs: 500,
+    syncPingPongWarmupMs: 200,
+    syncPingPongDurationMs: 500,
   },
 };
 

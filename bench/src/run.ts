@@ -80,8 +80,8 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
         repetitions: o.profile.repetitions,
         increments: o.profile.syncIncrements,
         uncontendedMs: o.profile.syncUncontendedMs,
-        pingpongWarmupMs: o.profile.latencyWarmupMs,
-        pingpongDurationMs: o.profile.latencyDurationMs,
+        pingpongWarmupMs: o.profile.syncPingPongWarmupMs,
+        pingpongDurationMs: o.profile.syncPingPongDurationMs,
         pipe: allMechanisms.find((m) => m.id === 'pipe') ?? null,
       }
     : null;
