@@ -12,7 +12,8 @@ import { runBenchmarks } from './run.js';
 const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|sync|all] [options]
 
   --mechanisms a,b      only these (known: ${mechanisms.map((m) => m.id).join(', ')});
-                        the sync suite measures its primitives whatever this says
+                        in \`all\`, naming mechanisms leaves the sync suite out (its rows
+                        are primitives, not mechanisms: run \`bench sync\` for them)
   --sizes 64,4k,64k,1m  message sizes (bytes; k = KiB, m = MiB)
   --quick | --full      profile (default: between the two)
   --placement LIST      same,split,none (default: same,split): pin both processes to one CPU,
@@ -76,7 +77,7 @@ async function bench(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`one suite at a time (got ${positionals.join(' ')})`);
   const which = positionals[0] ?? 'all';
   const suites: Suite[] =
-    which === 'all' ? ['latency', 'throughput', 'semantics', 'sync'] : which === 'latency' || which === 'throughput' || which === 'semantics' || which === 'sync' ? [which] : [];
+    which === 'all' ? ['latency', 'throughput', 'semantics', ...(values.mechanisms === undefined ? (['sync'] as const) : [])] : which === 'latency' || which === 'throughput' || which === 'semantics' || which === 'sync' ? [which] : [];
   if (suites.length === 0) throw new UsageError(`unknown suite "${which}" (latency, throughput, semantics, sync or all)`);
   if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');
   const base = profiles[values.quick ? 'quick' : values.full ? 'full' : 'default'];
