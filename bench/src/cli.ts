@@ -10,15 +10,18 @@ import { renderTable } from './report/table.js';
 import { runBenchmarks } from './run.js';
 import { PRIMITIVES as SYNC_PRIMITIVES, type PrimitiveId } from './sync-probe/prims.js';
 
-const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|all] [options]
+const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|sync|all] [options]
 
-  --mechanisms a,b      only these (known: ${mechanisms.map((m) => m.id).join(', ')})
+  --mechanisms a,b      only these (known: ${mechanisms.map((m) => m.id).join(', ')});
+                        in \`all\`, naming mechanisms leaves the sync suite out (its rows
+                        are primitives, not mechanisms: run \`bench sync\` for them)
   --sizes 64,4k,64k,1m  message sizes (bytes; k = KiB, m = MiB)
   --quick | --full      profile (default: between the two)
   --placement LIST      same,split,none (default: same,split): pin both processes to one CPU,
                         to two different CPUs, or not at all
   --repetitions N       repetitions of every row, interleaved C, TS, … (quick 3, default 5, full 7)
-  --duration-ms N       timed window of each repetition (overrides the profile)
+  --duration-ms N       timed window of each repetition (overrides the profile; sync: the
+                        ping-pong window and mitata's time per uncontended operation)
   --warmup-ms N         warm-up of each repetition, latency and throughput (overrides the profile)
   --json                print results.json to stdout instead of the table
   --out DIR             directory for results.json (default: ./results; created and checked
@@ -75,8 +78,8 @@ async function bench(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`one suite at a time (got ${positionals.join(' ')})`);
   const which = positionals[0] ?? 'all';
   const suites: Suite[] =
-    which === 'all' ? ['latency', 'throughput', 'semantics'] : which === 'latency' || which === 'throughput' || which === 'semantics' ? [which] : [];
-  if (suites.length === 0) throw new UsageError(`unknown suite "${which}" (latency, throughput, semantics or all)`);
+    which === 'all' ? ['latency', 'throughput', 'semantics', ...(values.mechanisms === undefined ? (['sync'] as const) : [])] : which === 'latency' || which === 'throughput' || which === 'semantics' || which === 'sync' ? [which] : [];
+  if (suites.length === 0) throw new UsageError(`unknown suite "${which}" (latency, throughput, semantics, sync or all)`);
   if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');
   const base = profiles[values.quick ? 'quick' : values.full ? 'full' : 'default'];
   const duration = parseWhole(values['duration-ms'], 'duration-ms', 1, 3_600_000, ' of ms');
@@ -84,8 +87,8 @@ async function bench(argv: string[]): Promise<number> {
   const repetitions = parseWhole(values.repetitions, 'repetitions', 1, 100, '');
   const profile: Profile = {
     ...base,
-    ...(duration === undefined ? {} : { latencyDurationMs: duration, throughputDurationMs: duration }),
-    ...(warmup === undefined ? {} : { latencyWarmupMs: warmup, throughputWarmupMs: warmup }),
+    ...(duration === undefined ? {} : { latencyDurationMs: duration, throughputDurationMs: duration, syncUncontendedMs: duration, syncPingPongDurationMs: duration }),
+    ...(warmup === undefined ? {} : { latencyWarmupMs: warmup, throughputWarmupMs: warmup, syncPingPongWarmupMs: warmup }),
     ...(repetitions === undefined ? {} : { repetitions }),
   };
   // --mechanisms may name transports and sync primitives (the latter only have semantics probes).
@@ -109,7 +112,7 @@ async function bench(argv: string[]): Promise<number> {
     placements: parsePlacements(values.placement ?? 'same,split'),
     profile,
     ...(sizes ? { sizes: { latency: sizes, throughput: sizes } } : {}),
-    floors: !values['no-floors'] && suites.some((s) => s !== 'semantics'),
+    floors: !values['no-floors'] && suites.some((s) => s === 'latency' || s === 'throughput'),
     command: ['ipc-compare', 'bench', ...argv].join(' '),
   });
   // The table (or JSON) first: should the file still fail to be written, the figures are not lost.

@@ -5,7 +5,7 @@ import type { Mechanism } from './mechanisms.js';
 import type { Impl } from './results.js';
 import type { Path } from './roles.js';
 
-export type Suite = 'latency' | 'throughput' | 'semantics';
+export type Suite = 'latency' | 'throughput' | 'semantics' | 'sync';
 
 export interface Profile {
   name: 'quick' | 'default' | 'full';
@@ -18,6 +18,12 @@ export interface Profile {
   throughputWarmupMs: number;
   throughputDurationMs: number;
   floorMs: number;
+  /** Sync suite: increments per party in a contended row, and mitata's time per uncontended op. */
+  syncIncrements: number;
+  syncUncontendedMs: number;
+  /** Sync ping-pong warm-up and timed window per repetition. */
+  syncPingPongWarmupMs: number;
+  syncPingPongDurationMs: number;
 }
 
 export const profiles: Record<Profile['name'], Profile> = {
@@ -33,6 +39,11 @@ export const profiles: Record<Profile['name'], Profile> = {
     throughputWarmupMs: 30,
     throughputDurationMs: 100,
     floorMs: 100,
+    // Shorter ping-pong windows than latency's: the sync suite has ≈ 100 ping-pong repetitions.
+    syncIncrements: 20_000,
+    syncUncontendedMs: 30,
+    syncPingPongWarmupMs: 20,
+    syncPingPongDurationMs: 60,
   },
   default: {
     name: 'default',
@@ -44,6 +55,10 @@ export const profiles: Record<Profile['name'], Profile> = {
     throughputWarmupMs: 100,
     throughputDurationMs: 300,
     floorMs: 300,
+    syncIncrements: 200_000,
+    syncUncontendedMs: 200,
+    syncPingPongWarmupMs: 100,
+    syncPingPongDurationMs: 300,
   },
   full: {
     name: 'full',
@@ -55,6 +70,10 @@ export const profiles: Record<Profile['name'], Profile> = {
     throughputWarmupMs: 200,
     throughputDurationMs: 500,
     floorMs: 1000,
+    syncIncrements: 1_000_000,
+    syncUncontendedMs: 500,
+    syncPingPongWarmupMs: 200,
+    syncPingPongDurationMs: 500,
   },
 };
 
@@ -80,7 +99,7 @@ export interface PlannedGroup {
 export function planGroups(suites: Suite[], mechs: Mechanism[], placements: Placement[], profile: Profile, sizes?: { latency?: number[]; throughput?: number[] }): PlannedGroup[] {
   const groups: PlannedGroup[] = [];
   for (const suite of suites) {
-    if (suite === 'semantics') continue; // not rows of figures: see runBenchmarks
+    if (suite === 'semantics' || suite === 'sync') continue; // not transport rows: see runBenchmarks
     const list = suite === 'latency' ? sizes?.latency ?? profile.latencySizes : sizes?.throughput ?? profile.throughputSizes;
     for (const mechanism of mechs) {
       if (mechanism.suites && !mechanism.suites.includes(suite)) continue;

@@ -6,6 +6,7 @@ import type { HistogramData } from './histogram.js';
 import type { Path } from './roles.js';
 import type { LatencyStats, Spread } from './stats.js';
 
+// @3: the sync suite (`sync`, below) and its row kinds in `errors`; the sync semantics matrix (`syncSemantics`).
 export const RESULTS_SCHEMA = 'ipc-compare/results@3';
 
 /** 'ts': this project's transport; 'c': the C baseline; 'node': Node's built-in API on the same kernel object. */
@@ -154,7 +155,10 @@ export interface Floor {
 }
 
 export interface RowError extends RowBase {
-  kind: 'latency' | 'throughput' | 'semantics';
+  kind: 'latency' | 'throughput' | 'semantics' | SyncRowKind;
+  /** Sync rows: the primitive's operation (uncontended) and who the second party is. */
+  op?: string;
+  workers?: SyncWorkers;
   /** The repetition that failed (1-based; 0 for semantics); the row's other repetitions are not kept. */
   repetition: number;
   error: string;
@@ -238,5 +242,96 @@ export interface Results {
   semantics: SemanticsRow[];
   /** The sync primitives' matrix (suite "semantics", next to the transports'). */
   syncSemantics: SyncSemanticsRow[];
+  /** The sync suite (absent when it did not run). */
+  sync?: SyncResults;
   errors: RowError[];
+}
+
+// ---- the sync suite (bench/README.md "bench sync", PROTOCOL.md "Sync") ------------------------
+
+export type SyncRowKind = 'sync-uncontended' | 'sync-contended' | 'sync-pingpong';
+
+/** Who the second party is: a child process, or a worker thread of the same process. */
+export type SyncWorkers = 'processes' | 'threads';
+
+/** What identifies a sync row beside its figures. `primitive` is an id of the primitives table. */
+export interface SyncRowBase {
+  primitive: string;
+  impl: 'ts' | 'c';
+  path: Path;
+  placement: Placement;
+  cpus: { parent: number | null; child: number | null };
+}
+
+/** One in-process operation (e.g. tryLock+unlock), no other party: ns per operation. */
+export interface SyncUncontendedRow extends SyncRowBase, Repeated {
+  kind: 'sync-uncontended';
+  /** The operation timed, e.g. "tryLock+unlock"; C rows: the C op name. */
+  op: string;
+  /** The C operation this row is compared with (C rows: itself). */
+  cOp: string;
+  engine: 'mitata' | 'c';
+  /** Median over the repetitions of the mean ns per operation. */
+  nsPerOp: number;
+  reps: Array<{ nsPerOp: number; ratioToC: number | null }>;
+}
+
+/** One repetition of a contended counter: both parties' increments from `go` to the last one done. */
+export interface SyncContendedRep {
+  elapsedNs: number;
+  /** Increments (lock + increment + unlock) of both parties per second. */
+  opsPerSec: number;
+  /** CPU time of both parties (user + system) per increment, ns. */
+  cpuNsPerOp: number;
+  /** The counter at the end, and what it must be (parties × increments). */
+  total: number;
+  expected: number;
+  ratioToC: number | null;
+}
+
+/**
+ * Two parties increment one plain counter under the lock, `incrementsPerParty` times each. A
+ * repetition whose total is not exactly parties × increments is an error (in `errors`), never a row.
+ * ratioToC = opsPerSec / the C row's (higher is better).
+ */
+export interface SyncContendedRow extends SyncRowBase, Repeated {
+  kind: 'sync-contended';
+  workers: SyncWorkers;
+  parties: number;
+  incrementsPerParty: number;
+  opsPerSec: number;
+  cpuNsPerOp: number;
+  /** Every repetition's total was exactly its expected count (always true for a row: see above). */
+  exact: boolean;
+  reps: SyncContendedRep[];
+}
+
+/**
+ * Wake-up latency: one round trip = the parent wakes the child through the primitive and the child
+ * wakes it back; timed like a latency row (same statistics, histogram, CPU per round trip).
+ * `cRef` names the C row the ratio is taken against (null for C rows and rows without one).
+ */
+export interface SyncPingPongRow extends SyncRowBase, LatencyStats, Repeated {
+  kind: 'sync-pingpong';
+  workers: SyncWorkers;
+  cRef: { primitive: string; workers: SyncWorkers } | null;
+  /** CPU time (user + system, both parties, all threads) per round trip, ns. */
+  cpuNsPerOp: number;
+  engine: 'tinybench' | 'c';
+  reps: LatencyRep[];
+  histogram: HistogramData;
+}
+
+export interface SyncResults {
+  settings: {
+    /** Increments per party in the contended rows. */
+    increments: number;
+    /** Time mitata (and the C program) spend on each uncontended operation per repetition. */
+    uncontendedMs: number;
+    pingpongWarmupMs: number;
+    pingpongDurationMs: number;
+  };
+  uncontended: SyncUncontendedRow[];
+  contended: SyncContendedRow[];
+  pingpong: SyncPingPongRow[];
 }

@@ -4,15 +4,16 @@
 import type { Placement } from '@ipc-compare/core';
 import { applyRatios, latencyRow, throughputRow } from './aggregate.js';
 import { machineInfo } from './machine.js';
-import type { Mechanism } from './mechanisms.js';
+import { mechanisms as allMechanisms, type Mechanism } from './mechanisms.js';
 import { planGroups, type Member, type PlannedGroup, type Profile, type Suite } from './plan.js';
 import { Progress } from './progress.js';
 import { formatSize, implLabel } from './report/format.js';
-import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow, type SyncSemanticsRow } from './results.js';
+import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow, type SyncResults, type SyncSemanticsRow } from './results.js';
 import { probeSemantics } from './runners/semantics.js';
 import { probeSyncSemantics } from './runners/sync-semantics.js';
 import type { PrimitiveId } from './sync-probe/prims.js';
 import { measureFloors } from './runners/floors.js';
+import { countSyncMeasurements, runSyncSuite, type SyncSettings } from './runners/sync.js';
 import { measureCLatency, measureSampleOverhead, measureTsLatency, type LatencyMeasurement } from './runners/latency.js';
 import { measureCThroughput, measureTsThroughput, type ThroughputMeasurement } from './runners/throughput.js';
 import { UNSTABLE_SPREAD } from './stats.js';
@@ -78,7 +79,19 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
   const probed = o.suites.includes('semantics') ? o.mechanisms.filter((m) => !m.suites || m.suites.includes('semantics')) : [];
   const measurements = groups.reduce((n, g) => n + g.members.length * o.profile.repetitions, 0);
   const syncProbed = o.suites.includes('semantics') ? (o.syncPrimitives ?? []) : [];
-  const progress = new Progress(measurements + probed.length + syncProbed.length + (o.floors ? 1 : 0), o.progress);
+  const sync: SyncSettings | null = o.suites.includes('sync')
+    ? {
+        placements: o.placements,
+        repetitions: o.profile.repetitions,
+        increments: o.profile.syncIncrements,
+        uncontendedMs: o.profile.syncUncontendedMs,
+        pingpongWarmupMs: o.profile.syncPingPongWarmupMs,
+        pingpongDurationMs: o.profile.syncPingPongDurationMs,
+        pipe: allMechanisms.find((m) => m.id === 'pipe') ?? null,
+      }
+    : null;
+  const syncCount = sync ? countSyncMeasurements(sync) : 0;
+  const progress = new Progress(measurements + probed.length + syncProbed.length + syncCount + (o.floors ? 1 : 0), o.progress);
   const rows: Row[] = [];
   const errors: RowError[] = [];
   for (const g of groups) {
@@ -105,6 +118,12 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
       errors.push({ kind: 'semantics', mechanism: id, impl: 'ts', path: 'blocking', placement: 'none', cpus: { parent: null, child: null }, size: 0, repetition: 0, error: err instanceof Error ? err.message : String(err) });
     }
     progress.tick();
+  }
+  let syncResults: SyncResults | undefined;
+  if (sync) {
+    const r = await runSyncSuite(sync, progress);
+    syncResults = r.sync;
+    errors.push(...r.errors);
   }
   let floors: Results['harness']['floors'] = [];
   let sampleOverheadNs: Results['harness']['sampleOverheadNs'] = null;
@@ -137,6 +156,7 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
     rows,
     semantics,
     syncSemantics,
+    ...(syncResults ? { sync: syncResults } : {}),
     errors,
   };
 }

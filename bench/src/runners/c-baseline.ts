@@ -59,7 +59,7 @@ function args(mode: string, o: CRunOptions): string[] {
   return [...a, ...(o.extra ?? [])];
 }
 
-function run<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {
+export function runCProgram<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {
   const path = cProgramPath(name);
   if (!existsSync(path)) return Promise.reject(new Error(`C baseline ${path} is not built (npm run build builds it)`));
   return new Promise((resolve, reject) => {
@@ -75,9 +75,9 @@ function run<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {
 }
 
 export function runCLatency(name: string, o: CRunOptions): Promise<CLatencyOutput> {
-  return run(name, args('latency', o), o.warmupMs + o.durationMs + 30_000);
+  return runCProgram(name, args('latency', o), o.warmupMs + o.durationMs + 30_000);
 }
 
 export function runCThroughput(name: string, o: CRunOptions): Promise<CThroughputOutput> {
-  return run(name, args('throughput', o), o.warmupMs + o.durationMs + 30_000);
+  return runCProgram(name, args('throughput', o), o.warmupMs + o.durationMs + 30_000);
 }

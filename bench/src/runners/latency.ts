@@ -66,7 +66,7 @@ function asyncRoundTrip(ch: Channel, msg: Uint8Array, writes: 1 | 2, datagrams: 
  * Runs `fn` under tinybench for the given phases; returns the timed samples as a histogram and the
  * CPU time of `cpuPids` over the timed phase (read just before its first and after its last sample).
  */
-async function timeWithTinybench(
+export async function timeWithTinybench(
   fn: (() => void) | (() => Promise<void>),
   path: Path,
   s: { warmupMs: number; durationMs: number },

@@ -1,0 +1,557 @@
+// `ipc-compare bench sync`: the synchronization primitives of packages/sync beside the same calls in
+// C (bench/c/sync.c), in three parts (PROTOCOL.md "Sync", README "bench sync"):
+//   uncontended  in-process cost of one operation (mitata), pinned to one CPU
+//   contended    two parties (processes or threads) incrementing a plain counter under the lock; the
+//                total must be exact, or the repetition is an error
+//   pingpong     wake-up latency: round trips through the primitive between two processes (threads)
+// Repetitions are interleaved within each group (C, TS, …, then again), as in run.ts, so the ratios
+// to C are taken over repetitions measured next to each other.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { measure } from 'mitata';
+import { placementCpus, processCpuNs, type Placement } from '@ipc-compare/core';
+import { futexWait, futexWake } from '@ipc-compare/native';
+import { SharedRegion } from '@ipc-compare/sync';
+import { latencyRow } from '../aggregate.js';
+import { Histogram, type HistogramData } from '../histogram.js';
+import type { Mechanism } from '../mechanisms.js';
+import type { Progress } from '../progress.js';
+import type {
+  RowError,
+  SyncContendedRep,
+  SyncContendedRow,
+  SyncPingPongRow,
+  SyncResults,
+  SyncRowKind,
+  SyncUncontendedRow,
+  SyncWorkers,
+} from '../results.js';
+import type { Path } from '../roles.js';
+import { isUnstable, median, spreadOf } from '../stats.js';
+import { runCProgram } from './c-baseline.js';
+import { measureCLatency, measureTsLatency, timeWithTinybench, type LatencyMeasurement } from './latency.js';
+import { withPinnedSelf } from './pin.js';
+import { increment, type PeerArgs } from '../sync/peer.js';
+import { LAYOUT, REGION_BYTES, syncPrimitives, word, type CUncontendedOp, type SyncPrimitive } from '../sync/primitives.js';
+
+const PEER_MAIN = fileURLToPath(new URL('../sync/peer-main.js', import.meta.url));
+const PEER_WORKER = new URL('../sync/peer-worker.js', import.meta.url);
+const C_PROGRAM = 'sync';
+/** Two parties in every contended row. */
+const PARTIES = 2;
+
+export interface SyncSettings {
+  placements: Placement[];
+  repetitions: number;
+  increments: number;
+  uncontendedMs: number;
+  pingpongWarmupMs: number;
+  pingpongDurationMs: number;
+  /** The pipe mechanism, whose 1-byte round trip is measured beside the ping-pong rows (null: none). */
+  pipe: Mechanism | null;
+}
+
+// ---- the second party ----------------------------------------------------------------------------
+
+interface Peer {
+  /** CPU time of both parties so far (threads: the whole process, both threads in it). */
+  cpuNs(): number;
+  pids: number[];
+  /** Resolves once the peer announced `ready`; rejects if it ended or failed first. */
+  ready(): Promise<void>;
+  /** Blocking: waits for `done` (contended), checking in slices that the peer still runs. */
+  waitDoneSync(): void;
+  /** Resolves when the peer ended well; rejects with its error otherwise. */
+  finished(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+function isZombieOrGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function failed(buffer: SharedArrayBuffer): boolean {
+  return Atomics.load(word(buffer, LAYOUT.failed), 0) !== 0;
+}
+
+function startPeer(region: SharedRegion, workers: SyncWorkers, args: PeerArgs): Peer {
+  const buffer = region.buffer;
+  let ended = false;
+  let outcome: Error | null = null;
+  let onEnd: () => void = () => {};
+  const end = new Promise<void>((resolve) => (onEnd = resolve));
+  let childPid: number | null = null;
+  let stop: () => void;
+  if (workers === 'processes') {
+    const child = spawn(process.execPath, [PEER_MAIN, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'pipe', region.fd] });
+    if (child.pid === undefined) throw new Error('the sync peer process did not start');
+    childPid = child.pid;
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
+    child.once('close', (code, signal) => {
+      ended = true;
+      if (code !== 0) outcome = new Error(`sync peer ${signal ? `killed by ${signal}` : `exited with ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-6).join(' | ')}` : ''}`);
+      onEnd();
+    });
+    stop = () => child.kill('SIGKILL');
+  } else {
+    const worker = new Worker(PEER_WORKER, { workerData: { buffer, args } });
+    worker.once('error', (err) => (outcome = err));
+    worker.once('exit', (code) => {
+      ended = true;
+      if (code !== 0 && !outcome) outcome = new Error(`sync peer thread exited with ${code}`);
+      onEnd();
+    });
+    stop = () => void worker.terminate();
+  }
+  const alive = () => !ended && !failed(buffer) && (childPid === null || !isZombieOrGone(childPid));
+  const self = process.pid;
+  return {
+    pids: childPid === null ? [self] : [self, childPid],
+    cpuNs: childPid === null ? () => processCpuNs(self) : () => processCpuNs(self) + processCpuNs(childPid!),
+    async ready() {
+      const w = word(buffer, LAYOUT.ready);
+      while (Atomics.load(w, 0) === 0) {
+        if (ended) break;
+        // Off the JS thread (the event loop must see the peer end), in short slices.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        futexWait(buffer, LAYOUT.ready, 0, 5);
+      }
+      if (failed(buffer) || Atomics.load(w, 0) === 0) {
+        await end;
+        throw outcome ?? new Error('the sync peer ended before it was ready');
+      }
+    },
+    waitDoneSync() {
+      const w = word(buffer, LAYOUT.done);
+      while (Atomics.load(w, 0) === 0) {
+        if (!alive()) break;
+        futexWait(buffer, LAYOUT.done, 0, 100);
+      }
+      if (Atomics.load(w, 0) === 0 || failed(buffer)) throw new Error('the sync peer stopped before its increments were done');
+    },
+    async finished() {
+      await end;
+      if (outcome) throw outcome;
+    },
+    async kill() {
+      if (!ended) stop();
+      await end;
+    },
+  };
+}
+
+function newRegion(): SharedRegion {
+  return SharedRegion.create(REGION_BYTES);
+}
+
+// ---- C program -----------------------------------------------------------------------------------
+
+interface CUncontendedOut {
+  mode: 'uncontended';
+  ops: Array<{ op: CUncontendedOp; nsPerOp: number; iterations: number }>;
+}
+interface CContendedOut {
+  mode: 'contended';
+  primitive: string;
+  workers: SyncWorkers;
+  parties: number;
+  increments: number;
+  expected: number;
+  total: number;
+  elapsedNs: number;
+  cpuNsParent: number;
+  cpuNsChild: number;
+}
+interface CPingPongOut {
+  mode: 'pingpong';
+  histogram: HistogramData;
+  cpuNsParent: number;
+  cpuNsChild: number;
+}
+
+function cpuArgs(cpus: { parent: number | null; child: number | null }): string[] {
+  return [...(cpus.parent === null ? [] : ['--cpu-parent', String(cpus.parent)]), ...(cpus.child === null ? [] : ['--cpu-child', String(cpus.child)])];
+}
+
+// ---- measurements (one repetition each) ----------------------------------------------------------
+
+interface ContendedMeasurement {
+  elapsedNs: number;
+  cpuNs: number;
+  total: number;
+  expected: number;
+}
+
+function checkTotal(total: number, expected: number, increments: number): void {
+  if (total !== expected) throw new Error(`the counter is ${total} after ${PARTIES} × ${increments} increments (expected ${expected}): the lock let two increments overlap`);
+}
+
+async function measureCContended(c: string, workers: SyncWorkers, placement: Placement, increments: number): Promise<ContendedMeasurement> {
+  const argv = ['--contended', c, ...(workers === 'threads' ? ['--threads'] : []), '--increments', String(increments), ...cpuArgs(placementCpus(placement))];
+  const out = await runCProgram<CContendedOut>(C_PROGRAM, argv, 120_000);
+  checkTotal(out.total, out.expected, increments);
+  if (out.expected !== PARTIES * increments) throw new Error(`the C program expected ${out.expected}, not ${PARTIES} × ${increments}`);
+  return { elapsedNs: out.elapsedNs, cpuNs: out.cpuNsParent + out.cpuNsChild, total: out.total, expected: out.expected };
+}
+
+async function measureTsContended(p: SyncPrimitive, workers: SyncWorkers, placement: Placement, increments: number): Promise<ContendedMeasurement> {
+  const cpus = placementCpus(placement);
+  const region = newRegion();
+  const buffer = region.buffer;
+  const lock = p.contended!.open(buffer, true);
+  try {
+    return await withPinnedSelf(cpus.parent, async () => {
+      const peer = startPeer(region, workers, { part: 'contended', primitive: p.id, increments, cpu: cpus.child });
+      try {
+        const counter = new Int32Array(buffer, LAYOUT.counter, 1);
+        increment(lock, counter, increments); // warm-up, like the peer's (PROTOCOL.md "Sync")
+        await peer.ready();
+        Atomics.store(counter, 0, 0);
+        const cpu0 = peer.cpuNs();
+        const t0 = process.hrtime.bigint();
+        Atomics.store(word(buffer, LAYOUT.go), 0, 1);
+        futexWake(buffer, LAYOUT.go, 1);
+        increment(lock, counter, increments);
+        peer.waitDoneSync();
+        const elapsedNs = Number(process.hrtime.bigint() - t0);
+        const cpuNs = peer.cpuNs() - cpu0;
+        await peer.finished();
+        const total = Atomics.load(counter, 0);
+        const expected = PARTIES * increments;
+        checkTotal(total, expected, increments);
+        return { elapsedNs, cpuNs, total, expected };
+      } finally {
+        await peer.kill();
+      }
+    });
+  } finally {
+    region.close();
+  }
+}
+
+async function measureCPingPong(c: string, workers: SyncWorkers, placement: Placement, s: SyncSettings): Promise<LatencyMeasurement> {
+  const cpus = placementCpus(placement);
+  const argv = ['--pingpong', c, ...(workers === 'threads' ? ['--threads'] : []), '--warmup-ms', String(s.pingpongWarmupMs), '--duration-ms', String(s.pingpongDurationMs), ...cpuArgs(cpus)];
+  const out = await runCProgram<CPingPongOut>(C_PROGRAM, argv, s.pingpongWarmupMs + s.pingpongDurationMs + 30_000);
+  return { cpus, histogram: Histogram.fromData(out.histogram), cpuNs: out.cpuNsParent + out.cpuNsChild };
+}
+
+async function measureTsPingPong(p: SyncPrimitive, workers: SyncWorkers, path: Path, placement: Placement, s: SyncSettings): Promise<LatencyMeasurement> {
+  const cpus = placementCpus(placement);
+  const region = newRegion();
+  const ping = p.pingpong!.ping(region.buffer, true);
+  try {
+    return await withPinnedSelf(cpus.parent, async () => {
+      const peer = startPeer(region, workers, { part: 'pingpong', primitive: p.id, increments: 0, cpu: cpus.child });
+      try {
+        await peer.ready();
+        const fn = path === 'blocking' ? () => ping.roundTrip() : () => ping.roundTripAsync();
+        await fn(); // discarded (lazy init, the peer's first wake-up)
+        const { histogram, cpuNs } = await timeWithTinybench(fn, path, { warmupMs: s.pingpongWarmupMs, durationMs: s.pingpongDurationMs }, peer.pids);
+        ping.stop();
+        await peer.finished();
+        return { cpus, histogram, cpuNs };
+      } finally {
+        await peer.kill();
+      }
+    });
+  } finally {
+    region.close();
+  }
+}
+
+// ---- the plan ------------------------------------------------------------------------------------
+
+interface Member<M> {
+  /** Row identity. */
+  primitive: string;
+  op?: string;
+  impl: 'ts' | 'c';
+  path: Path;
+  run: () => Promise<M>;
+}
+
+interface Group<M> {
+  kind: SyncRowKind;
+  placement: Placement;
+  workers?: SyncWorkers;
+  members: Array<Member<M>>;
+}
+
+function contendedGroups(s: SyncSettings): Array<Group<ContendedMeasurement>> {
+  const groups: Array<Group<ContendedMeasurement>> = [];
+  for (const placement of s.placements) {
+    for (const workers of ['processes', 'threads'] as const) {
+      for (const p of syncPrimitives) {
+        const c = p.contended;
+        if (!c) continue;
+        groups.push({
+          kind: 'sync-contended',
+          placement,
+          workers,
+          members: [
+            { primitive: p.id, impl: 'c', path: 'blocking', run: () => measureCContended(c.c, workers, placement, s.increments) },
+            { primitive: p.id, impl: 'ts', path: 'blocking', run: () => measureTsContended(p, workers, placement, s.increments) },
+          ],
+        });
+      }
+    }
+  }
+  return groups;
+}
+
+/**
+ * Ping-pong groups: one per C baseline (primitive, workers, placement), holding every TypeScript row
+ * compared with it (an Atomics row sits in the futex-threads group: its ratio is to C futex), and the
+ * pipe round trip of the same run as a group of its own.
+ */
+function pingpongGroups(s: SyncSettings): Array<Group<LatencyMeasurement>> {
+  const groups: Array<Group<LatencyMeasurement>> = [];
+  for (const placement of s.placements) {
+    for (const workers of ['processes', 'threads'] as const) {
+      for (const p of syncPrimitives) {
+        const pp = p.pingpong;
+        if (!pp || pp.c === null || !pp.workers.includes(workers)) continue;
+        const c = pp.c;
+        const members: Array<Member<LatencyMeasurement>> = [{ primitive: p.id, impl: 'c', path: 'blocking', run: () => measureCPingPong(c, workers, placement, s) }];
+        for (const q of syncPrimitives) {
+          const qp = q.pingpong;
+          if (!qp || !qp.workers.includes(workers)) continue;
+          if (q !== p && qp.cRef?.primitive !== p.id) continue;
+          for (const path of ['blocking', 'async'] as const) members.push({ primitive: q.id, impl: 'ts', path, run: () => measureTsPingPong(q, workers, path, placement, s) });
+        }
+        groups.push({ kind: 'sync-pingpong', placement, workers, members });
+      }
+    }
+    const pipe = s.pipe;
+    if (pipe) {
+      const l = { size: 1, placement, warmupMs: s.pingpongWarmupMs, durationMs: s.pingpongDurationMs };
+      groups.push({
+        kind: 'sync-pingpong',
+        placement,
+        workers: 'processes',
+        members: [
+          { primitive: 'pipe', impl: 'c', path: 'blocking', run: () => measureCLatency(pipe, l) },
+          { primitive: 'pipe', impl: 'ts', path: 'blocking', run: () => measureTsLatency(pipe, 'ts', 'blocking', l) },
+        ],
+      });
+    }
+  }
+  return groups;
+}
+
+/** Uncontended: one group; each repetition runs the C program (all its ops) then every TS op. */
+interface UncontendedPlan {
+  cpu: number | null;
+  placement: Placement;
+  members: Array<{ primitive: string; op: string; cOp: CUncontendedOp; impl: 'ts' | 'c' }>;
+}
+
+function uncontendedPlan(s: SyncSettings): UncontendedPlan {
+  // One process: pinned to the CPU `same` uses, unless only `none` was asked for.
+  const placement: Placement = s.placements.every((p) => p === 'none') ? 'none' : 'same';
+  const cpu = placementCpus(placement).parent;
+  const members: UncontendedPlan['members'] = [];
+  const cOps = new Set<CUncontendedOp>();
+  for (const p of syncPrimitives) for (const u of p.uncontended ?? []) cOps.add(u.cOp);
+  for (const cOp of cOps) members.push({ primitive: 'c', op: cOp, cOp, impl: 'c' });
+  for (const p of syncPrimitives) for (const u of p.uncontended ?? []) members.push({ primitive: p.id, op: u.op, cOp: u.cOp, impl: 'ts' });
+  return { cpu, placement, members };
+}
+
+export function countSyncMeasurements(s: SyncSettings): number {
+  const n = (gs: Array<Group<unknown>>) => gs.reduce((k, g) => k + g.members.length, 0);
+  return (1 + n(contendedGroups(s)) + n(pingpongGroups(s))) * s.repetitions;
+}
+
+// ---- rows ----------------------------------------------------------------------------------------
+
+function repeated(values: number[]) {
+  const spread = spreadOf(values);
+  return { repetitions: values.length, spread, unstable: isUnstable(spread), ratioToC: null as number | null };
+}
+
+function errorOf(kind: SyncRowKind, m: { primitive: string; op?: string; impl: 'ts' | 'c'; path: Path }, placement: Placement, workers: SyncWorkers | undefined, repetition: number, err: unknown): RowError {
+  const cpus = placementCpus(placement);
+  return {
+    kind,
+    mechanism: m.primitive,
+    ...(m.op ? { op: m.op } : {}),
+    ...(workers ? { workers } : {}),
+    impl: m.impl,
+    path: m.path,
+    placement,
+    cpus,
+    size: 0,
+    repetition,
+    error: err instanceof Error ? err.message : String(err),
+  };
+}
+
+async function measureGroups<M>(groups: Array<Group<M>>, reps: number, progress: Progress, label: (g: Group<M>, m: Member<M>) => string): Promise<{ measured: Array<{ g: Group<M>; m: Member<M>; ms: M[] }>; errors: RowError[] }> {
+  const measured: Array<{ g: Group<M>; m: Member<M>; ms: M[] }> = [];
+  const errors: RowError[] = [];
+  for (const g of groups) {
+    const slots = g.members.map((m) => ({ g, m, ms: [] as M[], failed: false }));
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const slot of slots) {
+        progress.start(`${label(g, slot.m)} (${rep}/${reps})`);
+        if (!slot.failed) {
+          try {
+            slot.ms.push(await slot.m.run());
+          } catch (err) {
+            slot.failed = true;
+            errors.push(errorOf(g.kind, slot.m, g.placement, g.workers, rep, err));
+          }
+        }
+        progress.tick();
+      }
+    }
+    for (const slot of slots) if (!slot.failed) measured.push(slot);
+  }
+  return { measured, errors };
+}
+
+const implOf = (m: { impl: 'ts' | 'c'; path: Path }) => (m.impl === 'c' ? 'C' : `TS ${m.path}`);
+
+export async function runSyncSuite(s: SyncSettings, progress: Progress): Promise<{ sync: SyncResults; errors: RowError[] }> {
+  const errors: RowError[] = [];
+
+  // Uncontended.
+  const plan = uncontendedPlan(s);
+  const cpus = { parent: plan.cpu, child: null };
+  const perOp = new Map<string, number[]>(plan.members.map((m) => [`${m.impl}/${m.primitive}/${m.op}`, []]));
+  let uncontendedFailed = false;
+  for (let rep = 1; rep <= s.repetitions && !uncontendedFailed; rep++) {
+    progress.start(`sync uncontended: C and TS, ${plan.members.length} operations (${rep}/${s.repetitions})`);
+    try {
+      const c = await runCProgram<CUncontendedOut>(C_PROGRAM, ['--uncontended', '--duration-ms', String(s.uncontendedMs), ...(plan.cpu === null ? [] : ['--cpu', String(plan.cpu)])], s.uncontendedMs * 10 + 30_000);
+      for (const o of c.ops) perOp.get(`c/c/${o.op}`)?.push(o.nsPerOp);
+      await withPinnedSelf(plan.cpu, async () => {
+        for (const p of syncPrimitives) {
+          for (const u of p.uncontended ?? []) {
+            const region = newRegion();
+            const { fn, close } = u.setup(region.buffer);
+            try {
+              const st = await measure(fn, { min_cpu_time: s.uncontendedMs * 1e6 });
+              perOp.get(`ts/${p.id}/${u.op}`)!.push(st.avg);
+            } finally {
+              close();
+              region.close();
+            }
+          }
+        }
+      });
+    } catch (err) {
+      uncontendedFailed = true;
+      errors.push(errorOf('sync-uncontended', { primitive: 'all', impl: 'ts', path: 'blocking' }, plan.placement, undefined, rep, err));
+    }
+    progress.tick();
+  }
+  const uncontended: SyncUncontendedRow[] = [];
+  if (!uncontendedFailed) {
+    for (const m of plan.members) {
+      const values = perOp.get(`${m.impl}/${m.primitive}/${m.op}`)!;
+      if (values.length !== s.repetitions) {
+        errors.push(errorOf('sync-uncontended', { ...m, path: 'blocking' }, plan.placement, undefined, values.length + 1, new Error('the C program did not report this operation')));
+        continue;
+      }
+      const cValues = perOp.get(`c/c/${m.cOp}`)!;
+      uncontended.push({
+        kind: 'sync-uncontended',
+        primitive: m.primitive,
+        op: m.op,
+        cOp: m.cOp,
+        impl: m.impl,
+        path: 'blocking',
+        placement: plan.placement,
+        cpus,
+        engine: m.impl === 'c' ? 'c' : 'mitata',
+        nsPerOp: median(values),
+        ...repeated(values),
+        ratioToC: m.impl === 'c' ? null : median(values) / median(cValues),
+        reps: values.map((v, i) => ({ nsPerOp: v, ratioToC: m.impl === 'c' ? null : v / cValues[i]! })),
+      });
+    }
+  }
+
+  // Contended.
+  const cg = await measureGroups(contendedGroups(s), s.repetitions, progress, (g, m) => `sync contended ${m.primitive} ${implOf(m)} ${g.workers} ${g.placement}`);
+  errors.push(...cg.errors);
+  const contended: SyncContendedRow[] = cg.measured.map(({ g, m, ms }) => {
+    const reps: SyncContendedRep[] = ms.map((x) => ({
+      elapsedNs: x.elapsedNs,
+      opsPerSec: x.total / (x.elapsedNs / 1e9),
+      cpuNsPerOp: x.cpuNs / x.total,
+      total: x.total,
+      expected: x.expected,
+      ratioToC: null,
+    }));
+    return {
+      kind: 'sync-contended',
+      primitive: m.primitive,
+      impl: m.impl,
+      path: m.path,
+      workers: g.workers!,
+      placement: g.placement,
+      cpus: placementCpus(g.placement),
+      parties: PARTIES,
+      incrementsPerParty: s.increments,
+      opsPerSec: median(reps.map((r) => r.opsPerSec)),
+      cpuNsPerOp: median(reps.map((r) => r.cpuNsPerOp)),
+      exact: reps.every((r) => r.total === r.expected),
+      ...repeated(reps.map((r) => r.opsPerSec)),
+      reps,
+    };
+  });
+  for (const r of contended) {
+    if (r.impl === 'c') continue;
+    const c = contended.find((x) => x.impl === 'c' && x.primitive === r.primitive && x.workers === r.workers && x.placement === r.placement);
+    if (!c) continue;
+    r.ratioToC = r.opsPerSec / c.opsPerSec;
+    r.reps.forEach((rep, i) => (rep.ratioToC = c.reps[i] ? rep.opsPerSec / c.reps[i].opsPerSec : null));
+  }
+
+  // Ping-pong.
+  const pg = await measureGroups(pingpongGroups(s), s.repetitions, progress, (g, m) => `sync pingpong ${m.primitive} ${implOf(m)} ${g.workers} ${g.placement}`);
+  errors.push(...pg.errors);
+  const pingpong: SyncPingPongRow[] = pg.measured.map(({ g, m, ms }) => {
+    const { kind: _k, mechanism: _m, size: _s, engine, ...stats } = latencyRow({ mechanism: m.primitive, impl: m.impl, path: m.path, placement: g.placement, size: 0 }, ms);
+    const cPrimitive = g.members[0]!.impl === 'c' ? g.members[0]!.primitive : null;
+    return {
+      kind: 'sync-pingpong',
+      primitive: m.primitive,
+      workers: g.workers!,
+      ...stats,
+      impl: m.impl,
+      engine: engine === 'c' ? 'c' : 'tinybench',
+      cRef: m.impl === 'c' || cPrimitive === null ? null : { primitive: cPrimitive, workers: g.workers! },
+    };
+  });
+  for (const r of pingpong) {
+    if (!r.cRef) continue;
+    const ref = r.cRef;
+    const c = pingpong.find((x) => x.impl === 'c' && x.primitive === ref.primitive && x.workers === ref.workers && x.placement === r.placement);
+    if (!c) continue;
+    r.ratioToC = r.p50 / c.p50;
+    r.reps.forEach((rep, i) => (rep.ratioToC = c.reps[i] ? rep.p50 / c.reps[i].p50 : null));
+  }
+
+  return {
+    sync: {
+      settings: { increments: s.increments, uncontendedMs: s.uncontendedMs, pingpongWarmupMs: s.pingpongWarmupMs, pingpongDurationMs: s.pingpongDurationMs },
+      uncontended,
+      contended,
+      pingpong,
+    },
+    errors,
+  };
+}

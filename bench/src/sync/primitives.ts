@@ -1,0 +1,377 @@
+// The table of synchronization primitives `ipc-compare bench sync` measures, and the shared region
+// both parties use. One entry per primitive says what each part of the suite does with it, in the
+// parent, in a child process and in a worker thread alike (all three import this module):
+//   uncontended  operations timed in-process with mitata, each beside the C program's same calls
+//   contended    a lock/unlock pair guarding a plain counter that two parties increment
+//   pingpong     a wake-up channel: one round trip = the parent wakes the child, the child wakes it back
+// A new primitive (RwLock, Cond, EventFd, …) is one more entry here plus, for its C baseline, one
+// more case in bench/c/sync.c; the runner, the results and the table take it from the entry.
+import { FutexMutex, Mutex, NamedSemaphore, Semaphore } from '@ipc-compare/sync';
+import { SyncWaiter, futexWait, futexWake, syncSizes } from '@ipc-compare/native';
+
+/** Who the second party is: a child process (the region inherited as a memfd) or a worker thread. */
+export type Workers = 'processes' | 'threads';
+
+/** Byte offsets in the shared region (PROTOCOL.md, "Sync"). Int32 words first, then the C types. */
+export const LAYOUT = {
+  /** FutexMutex word (contended). */
+  futexLock: 0,
+  /** The child is up and waits for `go` (contended). */
+  ready: 4,
+  go: 8,
+  /** The child has done its increments (contended). */
+  done: 12,
+  /** The parent tells the ping-pong child to return. */
+  stop: 16,
+  /** Ping-pong sequence words: parent → child, child → parent (futex and Atomics rows). */
+  a: 20,
+  b: 24,
+  /** The child failed (it also wakes `ready` and `done`): the parent stops waiting for it. */
+  failed: 28,
+  /** The plain counter the contended parties increment (Int32). */
+  counter: 32,
+  mutex: 64,
+  /** Semaphore used as a lock (contended, value 1). */
+  semLock: 64 + 128,
+  /** Ping-pong semaphores: parent → child, child → parent. */
+  s1: 64 + 256,
+  s2: 64 + 384,
+} as const;
+export const REGION_BYTES = 4096;
+if (syncSizes.mutex > 128 || syncSizes.sem > 128) throw new Error('sync layout: a pthread type is larger than its 128-byte slot');
+
+export function word(buffer: SharedArrayBuffer, offset: number): Int32Array {
+  return new Int32Array(buffer, offset, 1);
+}
+
+// ---- uncontended ---------------------------------------------------------------------------------
+
+/** One in-process operation: `setup` makes the function mitata times; `cOp` is the C program's op. */
+export interface UncontendedOp {
+  op: string;
+  cOp: CUncontendedOp;
+  setup(buffer: SharedArrayBuffer): { fn: () => void; close(): void };
+}
+
+export type CUncontendedOp = 'cas-store' | 'futex-lock-unlock' | 'pthread-mutex-lock-unlock' | 'sem-post-wait' | 'named-sem-post-wait';
+
+export const C_UNCONTENDED_TITLES: Record<CUncontendedOp, string> = {
+  'cas-store': 'CAS + store (__atomic, seq_cst)',
+  'futex-lock-unlock': 'futex lock + unlock fast path (CAS, fetch_sub)',
+  'pthread-mutex-lock-unlock': 'pthread_mutex_lock + unlock (pshared)',
+  'sem-post-wait': 'sem_post + sem_wait (pshared)',
+  'named-sem-post-wait': 'sem_post + sem_wait (named)',
+};
+
+// ---- contended -----------------------------------------------------------------------------------
+
+export interface Lock {
+  lock(): void;
+  unlock(): void;
+}
+
+export interface ContendedSpec {
+  /** The C program's --contended argument. */
+  c: 'mutex' | 'sem' | 'futex';
+  /** `create`: the party that initialises the primitive (the parent, before the child starts). */
+  open(buffer: SharedArrayBuffer, create: boolean): Lock;
+}
+
+// ---- ping-pong -----------------------------------------------------------------------------------
+
+/** The parent's side: one round trip, blocking or through the event loop, and the stop message. */
+export interface PingSide {
+  roundTrip(): void;
+  roundTripAsync(): Promise<void>;
+  stop(): void;
+}
+
+/** The child's side: waits for one ping; false when told to stop, else answers it. */
+export interface PongSide {
+  serveOne(): boolean;
+}
+
+export interface PingPongSpec {
+  /** The C program's --pingpong argument; null: no C program does the same (see cRef). */
+  c: 'sem' | 'futex' | null;
+  /** The C row the ratio is taken against when `c` is null (another primitive's C row). */
+  cRef?: { primitive: string; c: 'sem' | 'futex' };
+  workers: Workers[];
+  ping(buffer: SharedArrayBuffer, create: boolean): PingSide;
+  pong(buffer: SharedArrayBuffer): PongSide;
+}
+
+export interface SyncPrimitive {
+  id: string;
+  title: string;
+  uncontended?: UncontendedOp[];
+  contended?: ContendedSpec;
+  pingpong?: PingPongSpec;
+}
+
+// ---- the entries ---------------------------------------------------------------------------------
+
+/** Wait until the word differs from `seen`, with futex(2) (any process); returns the new value. */
+function futexWaitChange(w: Int32Array, buffer: SharedArrayBuffer, offset: number, seen: number): number {
+  let v: number;
+  while ((v = Atomics.load(w, 0)) === seen) futexWait(buffer, offset, seen);
+  return v;
+}
+
+function futexWaitAsync(buffer: SharedArrayBuffer, offset: number, expected: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    new SyncWaiter('futex', buffer, offset, expected, -1, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+type WaitAsync = (ta: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+const atomicsWaitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/** Sequence words a (parent → child) and b (child → parent), woken with futex(2) or V8's Atomics. */
+function seqPingPong(kind: 'futex' | 'atomics'): Pick<PingPongSpec, 'ping' | 'pong'> {
+  return {
+    ping(buffer) {
+      const a = word(buffer, LAYOUT.a);
+      const b = word(buffer, LAYOUT.b);
+      const stop = word(buffer, LAYOUT.stop);
+      let seq = 0;
+      const wake = () => (kind === 'futex' ? futexWake(buffer, LAYOUT.a, 1) : Atomics.notify(a, 0, 1));
+      return {
+        roundTrip() {
+          Atomics.store(a, 0, ++seq);
+          wake();
+          if (kind === 'futex') {
+            for (let v = Atomics.load(b, 0); v !== seq; v = Atomics.load(b, 0)) futexWait(buffer, LAYOUT.b, v);
+          } else {
+            for (let v = Atomics.load(b, 0); v !== seq; v = Atomics.load(b, 0)) Atomics.wait(b, 0, v);
+          }
+        },
+        async roundTripAsync() {
+          Atomics.store(a, 0, ++seq);
+          wake();
+          for (let v = Atomics.load(b, 0); v !== seq; v = Atomics.load(b, 0)) {
+            if (kind === 'futex') await futexWaitAsync(buffer, LAYOUT.b, v);
+            else {
+              const r = atomicsWaitAsync(b, 0, v);
+              if (r.async) await r.value;
+            }
+          }
+        },
+        stop() {
+          Atomics.store(stop, 0, 1);
+          Atomics.store(a, 0, ++seq);
+          wake();
+        },
+      };
+    },
+    pong(buffer) {
+      const a = word(buffer, LAYOUT.a);
+      const b = word(buffer, LAYOUT.b);
+      const stop = word(buffer, LAYOUT.stop);
+      let seen = 0;
+      return {
+        serveOne() {
+          if (kind === 'futex') seen = futexWaitChange(a, buffer, LAYOUT.a, seen);
+          else {
+            let v: number;
+            while ((v = Atomics.load(a, 0)) === seen) Atomics.wait(a, 0, seen);
+            seen = v;
+          }
+          if (Atomics.load(stop, 0) !== 0) return false;
+          Atomics.store(b, 0, seen);
+          if (kind === 'futex') futexWake(buffer, LAYOUT.b, 1);
+          else Atomics.notify(b, 0, 1);
+          return true;
+        },
+      };
+    },
+  };
+}
+
+export const syncPrimitives: readonly SyncPrimitive[] = [
+  {
+    id: 'atomics',
+    title: 'Atomics on a SharedArrayBuffer word (the floor); V8 Atomics.wait/notify (one process only)',
+    uncontended: [
+      {
+        op: 'compareExchange+store',
+        cOp: 'cas-store',
+        setup(buffer) {
+          const w = word(buffer, LAYOUT.futexLock);
+          return {
+            fn: () => {
+              Atomics.compareExchange(w, 0, 0, 1);
+              Atomics.store(w, 0, 0);
+            },
+            close() {},
+          };
+        },
+      },
+    ],
+    // Atomics.wait cannot be woken from another process (FACTS.md): a thread row only, compared
+    // with the C futex ping-pong between two threads.
+    pingpong: { c: null, cRef: { primitive: 'futex', c: 'futex' }, workers: ['threads'], ...seqPingPong('atomics') },
+  },
+  {
+    id: 'futex-mutex',
+    title: 'FutexMutex: Atomics fast path, futex(2) only under contention (C: the same algorithm)',
+    uncontended: [
+      {
+        op: 'tryLock+unlock',
+        cOp: 'futex-lock-unlock',
+        setup(buffer) {
+          const m = new FutexMutex(buffer, LAYOUT.futexLock);
+          return {
+            fn: () => {
+              m.tryLock();
+              m.unlock();
+            },
+            close: () => m.close(),
+          };
+        },
+      },
+      {
+        op: 'lockSync+unlock',
+        cOp: 'futex-lock-unlock',
+        setup(buffer) {
+          const m = new FutexMutex(buffer, LAYOUT.futexLock);
+          return {
+            fn: () => {
+              m.lockSync();
+              m.unlock();
+            },
+            close: () => m.close(),
+          };
+        },
+      },
+    ],
+    contended: {
+      c: 'futex',
+      open(buffer) {
+        const m = new FutexMutex(buffer, LAYOUT.futexLock);
+        return { lock: () => m.lockSync(), unlock: () => m.unlock() };
+      },
+    },
+  },
+  {
+    id: 'mutex',
+    title: 'Mutex: process-shared pthread mutex through the addon (C: pthread_mutex_lock/unlock)',
+    uncontended: [
+      {
+        op: 'lockSync+unlock',
+        cOp: 'pthread-mutex-lock-unlock',
+        setup(buffer) {
+          const m = Mutex.create(buffer, LAYOUT.mutex);
+          return {
+            fn: () => {
+              m.lockSync();
+              m.unlock();
+            },
+            close: () => m.close({ destroy: true }),
+          };
+        },
+      },
+    ],
+    contended: {
+      c: 'mutex',
+      open(buffer, create) {
+        const m = create ? Mutex.create(buffer, LAYOUT.mutex) : Mutex.at(buffer, LAYOUT.mutex);
+        return { lock: () => m.lockSync(), unlock: () => m.unlock() };
+      },
+    },
+  },
+  {
+    id: 'semaphore',
+    title: 'Semaphore: unnamed POSIX semaphore, pshared, in the shared region (C: sem_post/sem_wait)',
+    uncontended: [
+      {
+        op: 'post+waitSync',
+        cOp: 'sem-post-wait',
+        setup(buffer) {
+          const s = Semaphore.create(buffer, LAYOUT.s1, 0);
+          return {
+            fn: () => {
+              s.post();
+              s.waitSync();
+            },
+            close: () => s.close({ destroy: true }),
+          };
+        },
+      },
+    ],
+    contended: {
+      c: 'sem',
+      open(buffer, create) {
+        const s = create ? Semaphore.create(buffer, LAYOUT.semLock, 1) : Semaphore.at(buffer, LAYOUT.semLock);
+        return { lock: () => s.waitSync(), unlock: () => s.post() };
+      },
+    },
+    pingpong: {
+      c: 'sem',
+      workers: ['processes', 'threads'],
+      ping(buffer, create) {
+        const s1 = create ? Semaphore.create(buffer, LAYOUT.s1, 0) : Semaphore.at(buffer, LAYOUT.s1);
+        const s2 = create ? Semaphore.create(buffer, LAYOUT.s2, 0) : Semaphore.at(buffer, LAYOUT.s2);
+        const stop = word(buffer, LAYOUT.stop);
+        return {
+          roundTrip() {
+            s1.post();
+            s2.waitSync();
+          },
+          async roundTripAsync() {
+            s1.post();
+            await s2.wait();
+          },
+          stop() {
+            Atomics.store(stop, 0, 1);
+            s1.post();
+          },
+        };
+      },
+      pong(buffer) {
+        const s1 = Semaphore.at(buffer, LAYOUT.s1);
+        const s2 = Semaphore.at(buffer, LAYOUT.s2);
+        const stop = word(buffer, LAYOUT.stop);
+        return {
+          serveOne() {
+            s1.waitSync();
+            if (Atomics.load(stop, 0) !== 0) return false;
+            s2.post();
+            return true;
+          },
+        };
+      },
+    },
+  },
+  {
+    id: 'named-semaphore',
+    title: 'NamedSemaphore: sem_open by name, no shared memory needed (C: sem_post/sem_wait on a named one)',
+    uncontended: [
+      {
+        op: 'post+waitSync',
+        cOp: 'named-sem-post-wait',
+        setup() {
+          const s = NamedSemaphore.create();
+          return {
+            fn: () => {
+              s.post();
+              s.waitSync();
+            },
+            close: () => s.close(),
+          };
+        },
+      },
+    ],
+  },
+  {
+    id: 'futex',
+    title: 'futex(2) words (not private), one per direction: what FutexMutex sleeps on, as a wake-up channel',
+    pingpong: { c: 'futex', workers: ['processes', 'threads'], ...seqPingPong('futex') },
+  },
+];
+
+export function findPrimitive(id: string): SyncPrimitive {
+  const p = syncPrimitives.find((x) => x.id === id);
+  if (!p) throw new Error(`unknown sync primitive "${id}"`);
+  return p;
+}
