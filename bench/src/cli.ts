@@ -8,7 +8,7 @@ import { OutputDirError, prepareOutDir, writeResults } from './output.js';
 import { formatResultsJson } from './report/json.js';
 import { renderTable } from './report/table.js';
 import { runBenchmarks } from './run.js';
-import { PRIMITIVES as SYNC_PRIMITIVES, type PrimitiveId } from './sync-probe/prims.js';
+import { PRIMITIVES as SYNC_PRIMITIVES, type PrimitiveId } from './sync/probe-locks.js';
 
 const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|sync|all] [options]
 

@@ -11,7 +11,7 @@ import { formatSize, implLabel } from './report/format.js';
 import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow, type SyncResults, type SyncSemanticsRow } from './results.js';
 import { probeSemantics } from './runners/semantics.js';
 import { probeSyncSemantics } from './runners/sync-semantics.js';
-import type { PrimitiveId } from './sync-probe/prims.js';
+import type { PrimitiveId } from './sync/probe-locks.js';
 import { measureFloors } from './runners/floors.js';
 import { countSyncMeasurements, runSyncSuite, type SyncSettings } from './runners/sync.js';
 import { measureCLatency, measureSampleOverhead, measureTsLatency, type LatencyMeasurement } from './runners/latency.js';

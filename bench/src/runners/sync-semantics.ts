@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SharedRegion } from '@ipc-compare/sync';
 import type { PropertyCheck, SyncSemanticsRow } from '../results.js';
-import { COUNTER, REGION_BYTES, SLEEPS, lockOf, setUp, type PrimitiveId } from '../sync-probe/prims.js';
+import { COUNTER, REGION_BYTES, SLEEPS, lockOf, setUp, type PrimitiveId } from '../sync/probe-locks.js';
 
-const PARTY = fileURLToPath(new URL('../sync-probe/party.js', import.meta.url));
+const PARTY = fileURLToPath(new URL('../sync/probe-party.js', import.meta.url));
 /** A probe that hangs is a finding, reported as such, not a hung run. */
 const HANG_MS = 20_000;
 const COUNT = 20_000;

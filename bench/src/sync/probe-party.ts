@@ -7,7 +7,7 @@
 //   unrelated  {id, name?}: a process that inherited nothing tries to reach the primitive
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { SharedRegion } from '@ipc-compare/sync';
-import { COUNTER, READY, lockOf, type PrimitiveId } from './prims.js';
+import { COUNTER, READY, lockOf, type PrimitiveId } from './probe-locks.js';
 
 interface Args {
   mode: 'count' | 'hold' | 'sleep' | 'unrelated';

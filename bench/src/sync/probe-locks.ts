@@ -1,6 +1,7 @@
-// The primitives the sync semantics probe looks at, as locks over one shared region (layout below),
-// plus V8's Atomics.wait/notify as a lock for comparison — the same 3-state mutex as FutexMutex, but
-// sleeping in V8's per-process emulation instead of futex(2).
+// The locks the sync semantics probe (runners/sync-semantics.ts) looks at, over one shared region
+// (layout below). It needs more than primitives.ts's contended locks — a timed take, the async form,
+// robust recovery, named handles — and adds V8's Atomics.wait/notify made into the same 3-state lock
+// as FutexMutex, sleeping in V8's per-process emulation instead of futex(2), for comparison.
 import { FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, Semaphore } from '@ipc-compare/sync';
 
 export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'semaphore', 'futex-semaphore', 'named-semaphore'] as const;
