@@ -3,6 +3,9 @@
 export { SharedRegion } from './region.js';
 export { FutexMutex } from './futex-mutex.js';
 export { Mutex, type MutexOptions, type MutexType } from './mutex.js';
+export { RwLock, type RwLockOptions } from './rwlock.js';
+export { Cond } from './cond.js';
 export { Semaphore } from './semaphore.js';
 export { NAME_PREFIX, NamedSemaphore } from './named-semaphore.js';
+export { EventFd, type EventFdOptions } from './event-fd.js';
 export type { WaitOptions } from './wait.js';
