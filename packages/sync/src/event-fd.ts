@@ -7,7 +7,7 @@ import { OwnedFd, ipcError, validateBoolean, validateInteger, waitFd } from '@ip
 import { constants, errnoError, eventfdCreate, eventfdRead, eventfdWrite, fcntl, poll, setNonBlocking } from '@ipc-compare/native';
 import { readlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
-import { timedOut } from './errors.js';
+import { closedPrimitive, timedOut } from './errors.js';
 import { checkTimeout, type WaitOptions } from './wait.js';
 
 export interface EventFdOptions {
@@ -51,6 +51,7 @@ export class EventFd {
 
   /** The fd, to pass to a child (in spawn's stdio array). Throws once closed. */
   get fd(): number {
+    if (this.#fd.closed) throw closedPrimitive('the eventfd');
     return this.#fd.fd;
   }
 
