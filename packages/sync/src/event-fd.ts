@@ -3,7 +3,7 @@
 // readable while the counter is > 0, so the async wait is plain event-loop polling (no thread, no
 // threadpool) and a child that inherits the fd (as a stdio fd) posts to the same counter. The fd is
 // close-on-exec and non-blocking; waitSync polls it, then reads.
-import { OwnedFd, ipcError, validateBoolean, validateInteger, waitFd } from '@ipc-compare/core';
+import { OwnedFd, abortError, ipcError, validateBoolean, validateInteger, waitFd } from '@ipc-compare/core';
 import { constants, errnoError, eventfdCreate, eventfdRead, eventfdWrite, fcntl, poll, setNonBlocking } from '@ipc-compare/native';
 import { readlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
@@ -17,8 +17,16 @@ export interface EventFdOptions {
   semaphore?: boolean;
 }
 
+interface SharedPoll {
+  promise: Promise<void>;
+  stop: AbortController;
+  users: number;
+  failure: Error | null;
+}
+
 export class EventFd {
   readonly #fd: OwnedFd;
+  #poll: SharedPoll | null = null;
 
   private constructor(fd: OwnedFd) {
     this.#fd = fd;
@@ -92,17 +100,60 @@ export class EventFd {
       const v = eventfdRead(this.fd);
       if (v >= 0) return v;
       const left = deadline === Infinity ? undefined : Math.max(0, Math.ceil(deadline - performance.now()));
-      try {
-        await waitFd(this.fd, 'read', { signal: opts.signal, timeoutMs: left });
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ERR_PEER_TIMEOUT') throw timedOut('poll', opts.timeoutMs);
-        throw err;
-      }
+      await this.#readable(opts.signal, left, opts.timeoutMs);
     }
   }
 
-  /** Closes the fd (a child's inherited copy stays open). Idempotent. */
+  // libuv allows one poll handle per fd (a second uv_poll_init is EEXIST), so concurrent waits share
+  // one readiness wait; each has its own abort and timeout, and the last one to leave stops it.
+  #readable(signal: AbortSignal | undefined, left: number | undefined, timeoutMs: number | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    let poll = this.#poll;
+    if (!poll) {
+      const stop = new AbortController();
+      const entry: SharedPoll = { promise: waitFd(this.fd, 'read', { signal: stop.signal }), stop, users: 0, failure: null };
+      void entry.promise.then(
+        () => this.#poll === entry && (this.#poll = null),
+        () => this.#poll === entry && (this.#poll = null),
+      );
+      poll = this.#poll = entry;
+    }
+    const shared = poll;
+    shared.users++;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const done = (err: Error | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (--shared.users === 0 && this.#poll === shared && err) {
+          this.#poll = null;
+          shared.stop.abort(); // nobody waits for it any more
+        }
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => done(abortError(signal!));
+      shared.promise.then(
+        () => done(null),
+        (err: Error) => done(shared.failure ?? err),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (left !== undefined) timer = setTimeout(() => done(timedOut('poll', timeoutMs)), left);
+    });
+  }
+
+  /** Closes the fd (a child's inherited copy stays open); pending waits reject with ERR_INVALID_STATE. Idempotent. */
   close(): void {
+    const poll = this.#poll;
+    if (poll) {
+      // Stop libuv's poll handle before the fd goes (a poll on a closed fd number is libuv's undoing).
+      this.#poll = null;
+      poll.failure = closedPrimitive('the eventfd');
+      poll.stop.abort();
+    }
     this.#fd.close();
   }
 }

@@ -64,6 +64,23 @@ describe('EventFd', () => {
     expect(e.tryWait()).toBe(5);
   });
 
+  it('concurrent waits share the fd\'s one poll handle; close() rejects the pending ones', async () => {
+    const e = make({ semaphore: true });
+    const ac = new AbortController();
+    const waits = [e.wait(), e.wait({ signal: ac.signal }), e.wait({ timeoutMs: 5 }), e.wait()];
+    ac.abort();
+    await expect(waits[1]).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(waits[2]).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    e.post(1);
+    const first = await Promise.race([waits[0], waits[3]]);
+    expect(first).toBe(1);
+    e.close();
+    const [a, b] = await Promise.allSettled([waits[0], waits[3]]);
+    // One got the unit; the other was still waiting when the eventfd closed.
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
+    expect(([a, b].find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_INVALID_STATE' });
+  });
+
   it('errors: inherit of a non-eventfd, bad posts, use after close', () => {
     expect(() => EventFd.inherit(0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     const e = make();
