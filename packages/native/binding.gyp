@@ -5,12 +5,14 @@
       "sources": [
         "src/addon.cc",
         "src/errors.cc",
+        "src/eventfd.cc",
         "src/fd.cc",
         "src/fifo.cc",
         "src/io.cc",
         "src/pipe.cc",
         "src/poller.cc",
         "src/process.cc",
+        "src/pthread_sync.cc",
         "src/shared.cc",
         "src/socket.cc",
         "src/sync.cc"

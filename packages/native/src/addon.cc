@@ -5,11 +5,13 @@
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ipc::InitErrors(env, exports);
+  ipc::InitEventfd(env, exports);
   ipc::InitFd(env, exports);
   ipc::InitFifo(env, exports);
   ipc::InitPipe(env, exports);
   ipc::InitPoller(env, exports);
   ipc::InitProcess(env, exports);
+  ipc::InitPthreadSync(env, exports);
   ipc::InitShared(env, exports);
   ipc::InitSocket(env, exports);
   ipc::InitSync(env, exports);

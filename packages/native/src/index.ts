@@ -89,6 +89,32 @@ export interface SyncWaiterConstructor {
   new (kind: 'named-sem', target: NamedSemaphoreHandle, offset: null, expected: 0, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
 }
 
+/**
+ * How a LockAgent's step ended. First event: 'locked' / 'owner-dead' (held: robust mutex whose holder
+ * died), or 'timed-out' / 'cancelled' / 'error' (not held; the agent has ended). After condWait: 'ok'
+ * (signalled or spurious), 'timed-out', 'owner-dead', 'cancelled', 'error' — the mutex held again.
+ */
+export type LockAgentEvent = 'locked' | 'owner-dead' | 'ok' | 'timed-out' | 'cancelled' | 'error';
+
+/**
+ * A thread of its own that takes a pthread lock (never the libuv threadpool), then holds it for JS
+ * until release(). Its methods throw ERR_INVALID_STATE unless it holds the lock and is idle.
+ */
+export interface LockAgent {
+  /** The agent unlocks (on its thread) and ends; returns once the lock is free. */
+  release(): void;
+  /** pthread_mutex_consistent, by the owning agent (after 'owner-dead'). */
+  consistent(): void;
+  /** pthread_cond_clockwait on the cond at `offset` with the mutex the agent holds; reports by callback. */
+  condWait(buffer: SharedArrayBuffer, offset: number, timeoutMs: number): void;
+  /** Ends a pending acquisition or cond wait ('cancelled') unless it completed first. */
+  cancel(): void;
+}
+
+export interface LockAgentConstructor {
+  new (kind: 'mutex' | 'read' | 'write', buffer: SharedArrayBuffer, offset: number, timeoutMs: number, callback: (err: ErrnoException | null, event: LockAgentEvent) => void): LockAgent;
+}
+
 /** sizeof the pthread and semaphore types (bytes), for placing them in shared memory. */
 export interface SyncSizes {
   sem: number;
@@ -267,6 +293,22 @@ interface Addon {
   NamedSemaphore: NamedSemaphoreConstructor;
   SyncWaiter: SyncWaiterConstructor;
   syncSizes: SyncSizes;
+  rwlockInit(buffer: SharedArrayBuffer, offset: number, preferWriters: boolean): void;
+  rwlockRdLock(buffer: SharedArrayBuffer, offset: number, timeoutMs?: number): number;
+  rwlockWrLock(buffer: SharedArrayBuffer, offset: number, timeoutMs?: number): number;
+  rwlockTryRdLock(buffer: SharedArrayBuffer, offset: number): number;
+  rwlockTryWrLock(buffer: SharedArrayBuffer, offset: number): number;
+  rwlockUnlock(buffer: SharedArrayBuffer, offset: number): void;
+  rwlockDestroy(buffer: SharedArrayBuffer, offset: number): void;
+  condInit(buffer: SharedArrayBuffer, offset: number): void;
+  condWait(buffer: SharedArrayBuffer, offset: number, mutexBuffer: SharedArrayBuffer, mutexOffset: number, timeoutMs?: number): number;
+  condSignal(buffer: SharedArrayBuffer, offset: number): void;
+  condBroadcast(buffer: SharedArrayBuffer, offset: number): void;
+  condDestroy(buffer: SharedArrayBuffer, offset: number): void;
+  LockAgent: LockAgentConstructor;
+  eventfdCreate(initial: number, semaphore: boolean): number;
+  eventfdRead(fd: number): number;
+  eventfdWrite(fd: number, n: number): boolean;
   constants: NativeConstants;
 }
 
@@ -359,6 +401,36 @@ export const mutexDestroy: Addon['mutexDestroy'] = addon.mutexDestroy;
 export const NamedSemaphore: NamedSemaphoreConstructor = addon.NamedSemaphore;
 export const SyncWaiter: SyncWaiterConstructor = addon.SyncWaiter;
 export const syncSizes: Readonly<SyncSizes> = Object.freeze({ ...addon.syncSizes });
+
+// ---- pthread_sync.cc, eventfd.cc -------------------------------------------------------------------
+
+/** pthread_rwlock_init, PTHREAD_PROCESS_SHARED; `preferWriters`: a waiting writer holds back new readers. */
+export const rwlockInit: Addon['rwlockInit'] = addon.rwlockInit;
+/** Blocks; 0 or ETIMEDOUT (pthread_rwlock_clockrdlock, CLOCK_MONOTONIC); throws EDEADLK, EAGAIN… */
+export const rwlockRdLock: Addon['rwlockRdLock'] = addon.rwlockRdLock;
+/** Blocks; 0 or ETIMEDOUT (pthread_rwlock_clockwrlock, CLOCK_MONOTONIC); throws EDEADLK… */
+export const rwlockWrLock: Addon['rwlockWrLock'] = addon.rwlockWrLock;
+/** 0 or EBUSY. */
+export const rwlockTryRdLock: Addon['rwlockTryRdLock'] = addon.rwlockTryRdLock;
+/** 0 or EBUSY. */
+export const rwlockTryWrLock: Addon['rwlockTryWrLock'] = addon.rwlockTryWrLock;
+export const rwlockUnlock: Addon['rwlockUnlock'] = addon.rwlockUnlock;
+export const rwlockDestroy: Addon['rwlockDestroy'] = addon.rwlockDestroy;
+/** pthread_cond_init, PTHREAD_PROCESS_SHARED, clock CLOCK_MONOTONIC. */
+export const condInit: Addon['condInit'] = addon.condInit;
+/** Blocks; 0 (signalled or spurious), ETIMEDOUT or EOWNERDEAD — the mutex held again in every case. */
+export const condWait: Addon['condWait'] = addon.condWait;
+export const condSignal: Addon['condSignal'] = addon.condSignal;
+export const condBroadcast: Addon['condBroadcast'] = addon.condBroadcast;
+export const condDestroy: Addon['condDestroy'] = addon.condDestroy;
+/** An async acquisition of an owned pthread lock: a thread that takes it and holds it for JS. */
+export const LockAgent: LockAgentConstructor = addon.LockAgent;
+/** eventfd2(initial, EFD_CLOEXEC|EFD_NONBLOCK, plus EFD_SEMAPHORE if `semaphore`) → fd. */
+export const eventfdCreate: Addon['eventfdCreate'] = addon.eventfdCreate;
+/** read(2) of the counter: its value (reset to 0), 1 in semaphore mode, or -1 if it is 0. */
+export const eventfdRead: Addon['eventfdRead'] = addon.eventfdRead;
+/** write(2) adding `n` (1 … 2^53 − 1); false if the counter would pass 2^64 − 2 (would block). */
+export const eventfdWrite: Addon['eventfdWrite'] = addon.eventfdWrite;
 
 // ---- fifo.cc ---------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@
 #include <system_error>
 #include <thread>
 
+#include "deadline.h"
 #include "errors.h"
 #include "exports.h"
 #include "io.h"
@@ -37,33 +38,6 @@
 
 namespace ipc {
 namespace {
-
-constexpr int kSliceMs = 50;
-
-timespec MonoNow() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t;
-}
-
-timespec AddMs(timespec t, int64_t ms) {
-  t.tv_sec += ms / 1000;
-  t.tv_nsec += (ms % 1000) * 1000000;
-  if (t.tv_nsec >= 1000000000) {
-    t.tv_sec++;
-    t.tv_nsec -= 1000000000;
-  }
-  return t;
-}
-
-bool Before(const timespec& a, const timespec& b) { return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec); }
-
-// info[i]: a timeout in ms (an integer ≥ 0), or undefined/absent/negative for none (-1).
-int TimeoutArg(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || info[i].IsUndefined()) return -1;
-  int ms = ArgInt(info, i, "timeoutMs");
-  return ms < 0 ? -1 : ms;
-}
 
 // ---- futex -------------------------------------------------------------------------------------
 

@@ -3,14 +3,25 @@
 // holder dies, the next locker gets the lock with an EOWNERDEAD error, repairs the data and calls
 // consistent(); unlocked without that, the mutex is ENOTRECOVERABLE for good.
 //
-// A pthread mutex belongs to the thread that locked it, so only the blocking form exists here: an
-// async lock would be taken by a waiter thread, which would then own it. Use lockSync in workers, or
-// FutexMutex (no owner) for an async lock on the main thread.
+// A pthread mutex belongs to the thread that locked it. lockSync/tryLock take it on the calling
+// thread; lock() has a lock agent (lock-agent.ts) take it on a thread of its own and hold it for this
+// JS thread, so that unlock(), consistent() and Cond.wait() are then done by that agent. unlock()
+// releases this handle's most recent acquisition, however it was taken. With nothing held through
+// this handle it calls pthread_mutex_unlock as it is: EPERM for an errorcheck or robust mutex this
+// thread does not own; a normal mutex is unlocked whoever holds it (undefined behaviour in POSIX,
+// what glibc does).
 import { mutexConsistent, mutexDestroy, mutexInit, mutexLock, mutexTryLock, mutexUnlock, syncSizes, errnoError } from '@ipc-compare/native';
-import { validateBoolean, validateOneOf } from '@ipc-compare/core';
+import { ipcError, validateBoolean, validateOneOf } from '@ipc-compare/core';
 import { EBUSY, EOWNERDEAD, ETIMEDOUT, closedPrimitive, timedOut } from './errors.js';
+import { acquire, type AgentHold, type PendingAcquisition } from './lock-agent.js';
 import { checkPlacement } from './placement.js';
-import { checkTimeout } from './wait.js';
+import { checkTimeout, type WaitOptions } from './wait.js';
+
+/** What one acquisition through a handle holds: the JS thread itself, or a lock agent. */
+export type Hold = 'sync' | AgentHold;
+
+/** @internal Cond's access to a mutex handle's most recent acquisition. */
+export const topHold = Symbol('topHold');
 
 export type MutexType = 'normal' | 'errorcheck' | 'recursive';
 export interface MutexOptions {
@@ -27,6 +38,8 @@ export class Mutex {
   readonly buffer: SharedArrayBuffer;
   readonly offset: number;
   #closed = false;
+  readonly #holds: Hold[] = [];
+  readonly #pending = new Set<PendingAcquisition>();
 
   private constructor(buffer: SharedArrayBuffer, offset: number) {
     this.buffer = buffer;
@@ -56,8 +69,10 @@ export class Mutex {
   lockSync(timeoutMs?: number): void {
     this.#check();
     checkTimeout(timeoutMs);
+    this.#checkNoAgent();
     const r = mutexLock(this.buffer, this.offset, timeoutMs);
     if (r === ETIMEDOUT) throw timedOut('pthread_mutex_clocklock', timeoutMs);
+    this.#holds.push('sync');
     if (r === EOWNERDEAD) throw ownerDied('pthread_mutex_lock');
   }
 
@@ -65,34 +80,82 @@ export class Mutex {
   tryLock(): boolean {
     this.#check();
     const r = mutexTryLock(this.buffer, this.offset);
+    if (r === EBUSY) return false;
+    this.#holds.push('sync');
     if (r === EOWNERDEAD) throw ownerDied('pthread_mutex_trylock');
-    return r !== EBUSY;
+    return true;
   }
 
+  /**
+   * Resolves once a lock agent (a thread of its own; not the threadpool) holds the lock for this JS
+   * thread, until unlock(). Rejects with ETIMEDOUT after `timeoutMs`, or with AbortError — the lock is
+   * then not held. On a robust mutex whose holder died, rejects with EOWNERDEAD *with the lock held*
+   * (even if aborted meanwhile: the data needs repair): repair, then consistent().
+   */
+  async lock(opts: WaitOptions = {}): Promise<void> {
+    this.#check();
+    const { hold, ownerDead } = await acquire('mutex', this.buffer, this.offset, opts, 'pthread_mutex_clocklock', this.#pending);
+    if (this.#closed && !ownerDead) {
+      hold.release(); // closed while the result was on its way
+      throw closedPrimitive('the mutex');
+    }
+    this.#holds.push(hold);
+    if (ownerDead) throw ownerDied('pthread_mutex_clocklock');
+  }
+
+  /** Releases this handle's most recent acquisition (see the file comment for none). */
   unlock(): void {
     this.#check();
-    mutexUnlock(this.buffer, this.offset);
+    const top = this.#holds.at(-1);
+    if (top === undefined || top === 'sync') mutexUnlock(this.buffer, this.offset);
+    else top.release(); // ERR_INVALID_STATE while a Cond.wait() is using it
+    if (top !== undefined) this.#holds.pop();
   }
 
   /** After EOWNERDEAD: the protected data is repaired, the mutex works normally again. */
   consistent(): void {
     this.#check();
-    mutexConsistent(this.buffer, this.offset);
+    const top = this.#holds.at(-1);
+    if (top !== undefined && top !== 'sync') top.consistent();
+    else mutexConsistent(this.buffer, this.offset);
   }
 
-  /** Done with this handle; `destroy: true` (the creator, once unlocked) also pthread_mutex_destroy. */
+  /**
+   * Done with this handle: pending lock()s reject with ERR_INVALID_STATE and whatever this handle
+   * still holds is unlocked. `destroy: true` (the creator) also runs pthread_mutex_destroy.
+   */
   close(opts: { destroy?: boolean } = {}): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const p of this.#pending) p.cancel(closedPrimitive('the mutex'));
+    this.#pending.clear();
+    while (this.#holds.length > 0) {
+      const top = this.#holds.pop()!;
+      if (top === 'sync') mutexUnlock(this.buffer, this.offset);
+      else top.release();
+    }
     if (opts.destroy) mutexDestroy(this.buffer, this.offset);
+  }
+
+  /** @internal The most recent acquisition through this handle, for Cond. */
+  [topHold](): Hold | undefined {
+    this.#check();
+    return this.#holds.at(-1);
   }
 
   #check(): void {
     if (this.#closed) throw closedPrimitive('the mutex');
   }
+
+  // A lock agent of this handle holds the lock and waits for this thread's unlock(): blocking on the
+  // lock here would wait for ever.
+  #checkNoAgent(): void {
+    if (this.#holds.some((h) => h !== 'sync')) throw ipcError('ERR_INVALID_STATE', 'this handle holds the mutex through lock(): unlock() it before lockSync() (it would wait for itself)');
+  }
 }
 
-function ownerDied(syscall: string) {
+/** The EOWNERDEAD error of a robust mutex whose holder died; the lock is held by the caller. */
+export function ownerDied(syscall: string) {
   const err = errnoError(EOWNERDEAD, syscall) as ReturnType<typeof errnoError> & { lockHeld: true };
   err.message += ': the lock is now held by this thread; repair the data, then call consistent()';
   err.lockHeld = true;
