@@ -112,13 +112,13 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
   });
 
   it('sync semantics: each primitive observed across threads and processes, beside the notes (and only sync ids select only sync rows)', async () => {
-    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,semaphore,futex-semaphore,named-semaphore', '--json', '--out', out]);
+    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,rwlock,semaphore,futex-semaphore,named-semaphore', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as Results;
     expect(res.errors).toEqual([]);
     expect(res.semantics).toEqual([]);
     const by = Object.fromEntries(res.syncSemantics.map((s) => [s.primitive, s]));
-    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'semaphore', 'futex-semaphore', 'named-semaphore']);
+    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'rwlock', 'semaphore', 'futex-semaphore', 'named-semaphore']);
     for (const s of res.syncSemantics) {
       for (const [key, cell] of Object.entries(s)) {
         if (key === 'primitive') continue;
@@ -136,7 +136,8 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(by.semaphore!.unrelatedProcesses).toMatchObject({ observed: false });
     expect(by['futex-mutex']!.syncBlocksLoop).toMatchObject({ observed: true });
     expect(by['futex-mutex']!.asyncBlocksLoop).toMatchObject({ observed: false });
-    expect(by.mutex!.asyncBlocksLoop).toMatchObject({ observed: null, agrees: null });
+    expect(by.mutex!.asyncBlocksLoop).toMatchObject({ observed: false, agrees: true }); // lock() through a lock agent
+    expect(by['atomics-wait-mutex']!.asyncBlocksLoop).toMatchObject({ observed: null, agrees: null });
   });
 
   it('datagrams in one run: UDP loses under overload and says how much, UNIX datagrams hold the sender back and lose nothing', async () => {

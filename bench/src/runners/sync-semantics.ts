@@ -24,6 +24,7 @@ const CLAIMS: Record<PrimitiveId, Claims> = {
   'atomics-wait-mutex': { threads: yes, relatedProcesses: no, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: no, syncBlocksLoop: yes, asyncBlocksLoop: no },
   mutex: { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   'robust-mutex': { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: yes, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
+  rwlock: { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   semaphore: { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   'futex-semaphore': { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   'named-semaphore': { threads: yes, relatedProcesses: yes, unrelatedProcesses: yes, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
@@ -172,7 +173,7 @@ async function blocksLoop(id: PrimitiveId, form: 'sync' | 'async'): Promise<Prop
   const HOLD_MS = 200;
   return withRegion(id, async (region, name) => {
     const lock = lockOf(id, region.buffer, name);
-    if (form === 'async' && !lock.acquireAsync) return notObserved(claimed, id === 'atomics-wait-mutex' ? 'no async form here (Atomics.waitAsync is not used)' : 'no async form (a pthread mutex is owned by the thread that locks it)');
+    if (form === 'async' && !lock.acquireAsync) return notObserved(claimed, 'no async form here (Atomics.waitAsync is not used)');
     const holder = threadParty({ mode: 'hold', id, name, ms: HOLD_MS, buffer: region.buffer });
     if ((await holder.next())?.held !== true) return notObserved(claimed, 'the holder did not take the lock');
     // The loop's longest gap between 5 ms ticks while this thread waits (and one tick after, so a

@@ -2,9 +2,9 @@
 // (layout below). It needs more than primitives.ts's contended locks — a timed take, the async form,
 // robust recovery, named handles — and adds V8's Atomics.wait/notify made into the same 3-state lock
 // as FutexMutex, sleeping in V8's per-process emulation instead of futex(2), for comparison.
-import { FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, Semaphore } from '@ipc-compare/sync';
+import { FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
 
-export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'semaphore', 'futex-semaphore', 'named-semaphore'] as const;
+export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'rwlock', 'semaphore', 'futex-semaphore', 'named-semaphore'] as const;
 export type PrimitiveId = (typeof PRIMITIVES)[number];
 
 // Byte offsets in the probe's region.
@@ -17,6 +17,7 @@ const FSEM = 24; // 8 bytes
 const MUTEX = 64;
 const ROBUST = 128;
 const SEM = 192;
+const RWLOCK = 256; // the write lock (56 bytes)
 export const REGION_BYTES = 4096;
 
 export interface Lock {
@@ -34,6 +35,7 @@ export interface Lock {
 export function setUp(id: PrimitiveId, buffer: SharedArrayBuffer): { name?: string; close(): void } {
   if (id === 'mutex') Mutex.create(buffer, MUTEX);
   if (id === 'robust-mutex') Mutex.create(buffer, ROBUST, { robust: true });
+  if (id === 'rwlock') RwLock.create(buffer, RWLOCK);
   if (id === 'semaphore') Semaphore.create(buffer, SEM, 1);
   if (id === 'futex-semaphore') FutexSemaphore.create(buffer, FSEM, 1);
   if (id === 'named-semaphore') {
@@ -106,8 +108,21 @@ export function lockOf(id: PrimitiveId, buffer: SharedArrayBuffer, name?: string
             }
           }),
         release: () => m.unlock(),
+        acquireAsync: async () => {
+          try {
+            await m.lock();
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'EOWNERDEAD') throw err;
+            lock.recovered = true;
+            m.consistent();
+          }
+        },
       };
       return lock;
+    }
+    case 'rwlock': {
+      const l = RwLock.at(buffer, RWLOCK);
+      return { acquire: () => l.wrLockSync(), acquireWithin: (ms) => within(() => l.wrLockSync(ms)), release: () => l.unlock(), acquireAsync: () => l.wrLock() };
     }
     case 'semaphore': {
       const s = Semaphore.at(buffer, SEM);
