@@ -112,6 +112,7 @@ static uint32_t wait_change(uint32_t *w, uint32_t seen)
 
 struct shared {
     pthread_mutex_t mutex;
+    pthread_rwlock_t rwlock;    /* uncontended: rdlock + unlock */
     sem_t sem;                  /* contended: the lock (value 1) */
     sem_t s1, s2;               /* ping-pong: parent -> child, child -> parent */
     uint32_t futex;             /* contended: the futex lock */
@@ -140,6 +141,16 @@ static void shared_init(void)
     if (err != 0) {
         errno = err;
         die("pthread_mutex_init");
+    }
+    pthread_rwlockattr_t rwattr;
+    pthread_rwlockattr_init(&rwattr);
+    err = pthread_rwlockattr_setpshared(&rwattr, PTHREAD_PROCESS_SHARED);
+    if (err == 0)
+        err = pthread_rwlock_init(&shm->rwlock, &rwattr);
+    pthread_rwlockattr_destroy(&rwattr);
+    if (err != 0) {
+        errno = err;
+        die("pthread_rwlock_init");
     }
     if (sem_init(&shm->sem, 1, 1) < 0 || sem_init(&shm->s1, 1, 0) < 0
         || sem_init(&shm->s2, 1, 0) < 0)
@@ -333,6 +344,17 @@ static void op_mutex(void)
         die("pthread_mutex_lock/unlock");
     }
 }
+static void op_rwlock(void)
+{
+    int err = pthread_rwlock_rdlock(&shm->rwlock);
+
+    if (err == 0)
+        err = pthread_rwlock_unlock(&shm->rwlock);
+    if (err != 0) {
+        errno = err;
+        die("pthread_rwlock_rdlock/unlock");
+    }
+}
 static void op_sem(void) { sem_post_full(&shm->s1); sem_wait_full(&shm->s1); }
 static void op_named(void) { sem_post_full(named); sem_wait_full(named); }
 
@@ -370,6 +392,7 @@ static int uncontended(void)
     time_op("cas-store", op_cas_store, 1);
     time_op("futex-lock-unlock", op_futex, 0);
     time_op("pthread-mutex-lock-unlock", op_mutex, 0);
+    time_op("pthread-rwlock-rdlock-unlock", op_rwlock, 0);
     time_op("sem-post-wait", op_sem, 0);
     time_op("named-sem-post-wait", op_named, 0);
     printf("]}\n");

@@ -6,7 +6,7 @@
 //   pingpong     a wake-up channel: one round trip = the parent wakes the child, the child wakes it back
 // A new primitive (RwLock, Cond, EventFd, …) is one more entry here plus, for its C baseline, one
 // more case in bench/c/sync.c; the runner, the results and the table take it from the entry.
-import { FutexMutex, Mutex, NamedSemaphore, Semaphore } from '@ipc-compare/sync';
+import { FutexMutex, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
 import { SyncWaiter, futexWait, futexWake, syncSizes } from '@ipc-compare/native';
 
 /** Who the second party is: a child process (the region inherited as a memfd) or a worker thread. */
@@ -36,9 +36,11 @@ export const LAYOUT = {
   /** Ping-pong semaphores: parent → child, child → parent. */
   s1: 64 + 256,
   s2: 64 + 384,
+  /** RwLock (uncontended rdLockSync+unlock). */
+  rwlock: 64 + 512,
 } as const;
 export const REGION_BYTES = 4096;
-if (syncSizes.mutex > 128 || syncSizes.sem > 128) throw new Error('sync layout: a pthread type is larger than its 128-byte slot');
+if (syncSizes.mutex > 128 || syncSizes.sem > 128 || syncSizes.rwlock > 128) throw new Error('sync layout: a pthread type is larger than its 128-byte slot');
 
 export function word(buffer: SharedArrayBuffer, offset: number): Int32Array {
   return new Int32Array(buffer, offset, 1);
@@ -53,12 +55,13 @@ export interface UncontendedOp {
   setup(buffer: SharedArrayBuffer): { fn: () => void; close(): void };
 }
 
-export type CUncontendedOp = 'cas-store' | 'futex-lock-unlock' | 'pthread-mutex-lock-unlock' | 'sem-post-wait' | 'named-sem-post-wait';
+export type CUncontendedOp = 'cas-store' | 'futex-lock-unlock' | 'pthread-mutex-lock-unlock' | 'pthread-rwlock-rdlock-unlock' | 'sem-post-wait' | 'named-sem-post-wait';
 
 export const C_UNCONTENDED_TITLES: Record<CUncontendedOp, string> = {
   'cas-store': 'CAS + store (__atomic, seq_cst)',
   'futex-lock-unlock': 'futex lock + unlock fast path (CAS, fetch_sub)',
   'pthread-mutex-lock-unlock': 'pthread_mutex_lock + unlock (pshared)',
+  'pthread-rwlock-rdlock-unlock': 'pthread_rwlock_rdlock + unlock (pshared)',
   'sem-post-wait': 'sem_post + sem_wait (pshared)',
   'named-sem-post-wait': 'sem_post + sem_wait (named)',
 };
@@ -279,6 +282,26 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
         return { lock: () => m.lockSync(), unlock: () => m.unlock() };
       },
     },
+  },
+  {
+    id: 'rwlock',
+    title: 'RwLock: process-shared pthread rwlock through the addon (C: pthread_rwlock_rdlock/unlock)',
+    uncontended: [
+      {
+        op: 'rdLockSync+unlock',
+        cOp: 'pthread-rwlock-rdlock-unlock',
+        setup(buffer) {
+          const l = RwLock.create(buffer, LAYOUT.rwlock);
+          return {
+            fn: () => {
+              l.rdLockSync();
+              l.unlock();
+            },
+            close: () => l.close({ destroy: true }),
+          };
+        },
+      },
+    ],
   },
   {
     id: 'semaphore',
