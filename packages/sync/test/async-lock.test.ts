@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cond, Mutex, SharedRegion } from '../src/index.js';
-import { deadline, killChildren, spawnChild, type Child } from './pthread-child.js';
+import { ask, deadline, killChildren, spawnChild, type Child } from './pthread-child.js';
 
 let region: SharedRegion | undefined;
 const closers: Array<() => void> = [];
@@ -26,11 +26,6 @@ async function peer(r: SharedRegion): Promise<Child> {
   const child = spawnChild('mutex-peer.mjs', ['0'], [r.fd]);
   await child.expectLine('ready');
   return child;
-}
-
-async function ask(child: Child, cmd: string): Promise<string> {
-  child.send(cmd);
-  return child.line();
 }
 
 describe('Mutex.lock() through a lock agent', () => {

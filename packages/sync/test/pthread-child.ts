@@ -3,6 +3,7 @@
 // open for commands. kill() in afterEach: whatever a test left running goes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fixture } from './helpers.js';
 
 export interface Child {
   proc: ChildProcess;
@@ -17,8 +18,12 @@ export interface Child {
 
 const live = new Set<Child>();
 
-export function fixture(name: string): string {
-  return new URL(`./fixtures/${name}`, import.meta.url).pathname;
+export { fixture };
+
+/** Sends a command line to a fixture child and returns its answer line. */
+export async function ask(child: Child, cmd: string): Promise<string> {
+  child.send(cmd);
+  return child.line();
 }
 
 export function spawnChild(name: string, args: string[] = [], fds: number[] = []): Child {

@@ -3,7 +3,7 @@
 // the async forms from the main thread; the error cases.
 import { afterEach, describe, expect, it } from 'vitest';
 import { RwLock, Semaphore, SharedRegion } from '../src/index.js';
-import { killChildren, spawnChild, type Child } from './pthread-child.js';
+import { ask, killChildren, spawnChild, type Child } from './pthread-child.js';
 
 let region: SharedRegion | undefined;
 const closers: Array<() => void> = [];
@@ -27,11 +27,6 @@ async function start(r: SharedRegion, go: Semaphore, args: string[][]): Promise<
   for (const c of children) await c.expectLine('ready');
   for (let i = 0; i < children.length; i++) go.post(); // all start together
   return children;
-}
-
-async function ask(child: Child, cmd: string): Promise<string> {
-  child.send(cmd);
-  return child.line();
 }
 
 describe('RwLock between processes', () => {
