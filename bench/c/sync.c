@@ -20,7 +20,7 @@
  *   sync --uncontended [--duration-ms N] [--cpu C]
  *   sync --contended mutex|sem|futex [--threads] --increments N
  *        [--cpu-parent C] [--cpu-child C]
- *   sync --pingpong sem|futex [--threads] --warmup-ms N --duration-ms N
+ *   sync --pingpong sem|futex|cond [--threads] --warmup-ms N --duration-ms N
  *        [--cpu-parent C] [--cpu-child C]
  *
  * --threads: the second party is a pthread of this process instead of a
@@ -113,6 +113,8 @@ static uint32_t wait_change(uint32_t *w, uint32_t seen)
 struct shared {
     pthread_mutex_t mutex;
     pthread_rwlock_t rwlock;    /* uncontended: rdlock + unlock */
+    pthread_cond_t c1, c2;      /* ping-pong cond: parent -> child, child -> parent, with mutex */
+    uint32_t turn;              /* ping-pong cond: 1 the child's turn, 2 the parent's */
     sem_t sem;                  /* contended: the lock (value 1) */
     sem_t s1, s2;               /* ping-pong: parent -> child, child -> parent */
     uint32_t futex;             /* contended: the futex lock */
@@ -141,6 +143,20 @@ static void shared_init(void)
     if (err != 0) {
         errno = err;
         die("pthread_mutex_init");
+    }
+    pthread_condattr_t cattr;
+    pthread_condattr_init(&cattr);
+    err = pthread_condattr_setpshared(&cattr, PTHREAD_PROCESS_SHARED);
+    if (err == 0)
+        err = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    if (err == 0)
+        err = pthread_cond_init(&shm->c1, &cattr);
+    if (err == 0)
+        err = pthread_cond_init(&shm->c2, &cattr);
+    pthread_condattr_destroy(&cattr);
+    if (err != 0) {
+        errno = err;
+        die("pthread_cond_init");
     }
     pthread_rwlockattr_t rwattr;
     pthread_rwlockattr_init(&rwattr);
@@ -173,8 +189,8 @@ static void sem_post_full(sem_t *s)
 /* ----------------------------------------------------------- the options */
 
 enum sync_mode { NONE, UNCONTENDED, CONTENDED, PINGPONG };
-enum prim { P_MUTEX, P_SEM, P_FUTEX };
-static const char *const prim_names[] = { "mutex", "sem", "futex" };
+enum prim { P_MUTEX, P_SEM, P_FUTEX, P_COND };
+static const char *const prim_names[] = { "mutex", "sem", "futex", "cond" };
 
 static struct {
     enum sync_mode mode;
@@ -195,7 +211,7 @@ static _Noreturn void usage(const char *fmt, const char *arg)
         "usage: sync --uncontended [--duration-ms N] [--cpu C]\n"
         "       sync --contended mutex|sem|futex [--threads] --increments N"
         " [--cpu-parent C] [--cpu-child C]\n"
-        "       sync --pingpong sem|futex [--threads] --warmup-ms N"
+        "       sync --pingpong sem|futex|cond [--threads] --warmup-ms N"
         " --duration-ms N [--cpu-parent C] [--cpu-child C]\n");
     exit(fmt ? 1 : 0);
 }
@@ -216,10 +232,10 @@ static int64_t number(const char *name, const char *s, int64_t lo, int64_t hi)
 
 static enum prim primitive(const char *s, int pingpong)
 {
-    for (int p = pingpong ? P_SEM : P_MUTEX; p <= P_FUTEX; p++)
+    for (int p = pingpong ? P_SEM : P_MUTEX; p <= (pingpong ? P_COND : P_FUTEX); p++)
         if (s != NULL && strcmp(s, prim_names[p]) == 0)
             return (enum prim)p;
-    usage(pingpong ? "--pingpong: sem or futex, not '%s'"
+    usage(pingpong ? "--pingpong: sem, futex or cond, not '%s'"
                    : "--contended: mutex, sem or futex, not '%s'", s ? s : "");
 }
 
@@ -419,6 +435,8 @@ static void lock(void)
     case P_FUTEX:
         futex_lock(&shm->futex);
         break;
+    case P_COND:        /* not a contended lock: primitive() never lets it here */
+        abort();
     }
 }
 
@@ -439,6 +457,8 @@ static void unlock(void)
     case P_FUTEX:
         futex_unlock(&shm->futex);
         break;
+    case P_COND:
+        abort();
     }
 }
 
@@ -499,11 +519,45 @@ static int contended(void)
 
 /* ------------------------------------------------------------ ping-pong */
 
+static void lock_mutex(void)
+{
+    int err = pthread_mutex_lock(&shm->mutex);
+
+    if (err != 0) {
+        errno = err;
+        die("pthread_mutex_lock");
+    }
+}
+
+static void unlock_mutex(void)
+{
+    int err = pthread_mutex_unlock(&shm->mutex);
+
+    if (err != 0) {
+        errno = err;
+        die("pthread_mutex_unlock");
+    }
+}
+
 static void pingpong_child(void)
 {
     uint32_t seen = 0;
 
     pin_child();
+    if (opt.prim == P_COND) {
+        for (;;) {          /* as the TS side: lock, wait for the turn, pass it back, unlock */
+            lock_mutex();
+            while (shm->turn != 1)
+                pthread_cond_wait(&shm->c1, &shm->mutex);
+            if (load(&shm->stop)) {
+                unlock_mutex();
+                return;
+            }
+            shm->turn = 2;
+            pthread_cond_signal(&shm->c2);
+            unlock_mutex();
+        }
+    }
     if (opt.prim == P_SEM) {
         for (;;) {
             sem_wait_full(&shm->s1);
@@ -525,6 +579,15 @@ static uint32_t seq;
 
 static void round_trip(void)
 {
+    if (opt.prim == P_COND) {
+        lock_mutex();
+        shm->turn = 1;
+        pthread_cond_signal(&shm->c1);
+        while (shm->turn != 2)
+            pthread_cond_wait(&shm->c2, &shm->mutex);
+        unlock_mutex();
+        return;
+    }
     if (opt.prim == P_SEM) {
         sem_post_full(&shm->s1);
         sem_wait_full(&shm->s2);
@@ -557,7 +620,12 @@ static int pingpong(void)
     } while (t1 - start < (uint64_t)opt.duration_ms * 1000000u);
     cpu_now(&p1, &c1);
     store(&shm->stop, 1);
-    if (opt.prim == P_SEM)
+    if (opt.prim == P_COND) {
+        lock_mutex();
+        shm->turn = 1;
+        pthread_cond_signal(&shm->c1);
+        unlock_mutex();
+    } else if (opt.prim == P_SEM)
         sem_post_full(&shm->s1);
     else {
         store(&shm->a, ++seq);

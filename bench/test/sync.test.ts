@@ -81,7 +81,7 @@ describe('ipc-compare bench sync (built CLI, plain Node)', () => {
       const here = pp.filter((x) => x.placement === placement).map(key).sort();
       expect(here).toEqual(
         [
-          ...['semaphore', 'futex'].flatMap((p) => ['processes', 'threads'].flatMap((w) => [`${p}/${w}/c/blocking`, `${p}/${w}/ts/blocking`, `${p}/${w}/ts/async`])),
+          ...['semaphore', 'futex', 'mutex-cond'].flatMap((p) => ['processes', 'threads'].flatMap((w) => [`${p}/${w}/c/blocking`, `${p}/${w}/ts/blocking`, `${p}/${w}/ts/async`])),
           'atomics/threads/ts/blocking',
           'atomics/threads/ts/async',
           'pipe/processes/c/blocking',
@@ -149,7 +149,7 @@ describe('bench/c/sync', () => {
     if (workers === 'threads') expect(o.cpuNsChild).toBe(0);
   });
 
-  it.each(['sem', 'futex'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--pingpong %s between %s: a valid histogram and CPU time', async (prim, workers) => {
+  it.each(['sem', 'futex', 'cond'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--pingpong %s between %s: a valid histogram and CPU time', async (prim, workers) => {
     const r = await exec(sync, ['--pingpong', prim!, ...(workers === 'threads' ? ['--threads'] : []), '--warmup-ms', '0', '--duration-ms', '10']);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout) as { primitive: string; workers: string; histogram: HistogramData; cpuNsParent: number; cpuNsChild: number };

@@ -6,7 +6,7 @@
 //   pingpong     a wake-up channel: one round trip = the parent wakes the child, the child wakes it back
 // A new primitive (RwLock, Cond, EventFd, …) is one more entry here plus, for its C baseline, one
 // more case in bench/c/sync.c; the runner, the results and the table take it from the entry.
-import { FutexMutex, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
+import { Cond, FutexMutex, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
 import { SyncWaiter, futexWait, futexWake, syncSizes } from '@ipc-compare/native';
 
 /** Who the second party is: a child process (the region inherited as a memfd) or a worker thread. */
@@ -38,9 +38,14 @@ export const LAYOUT = {
   s2: 64 + 384,
   /** RwLock (uncontended rdLockSync+unlock). */
   rwlock: 64 + 512,
+  /** Mutex + two Conds (ping-pong "mutex-cond"), and whose turn it is (1 the child's, 2 the parent's). */
+  condMutex: 64 + 640,
+  c1: 64 + 768,
+  c2: 64 + 896,
+  turn: 36,
 } as const;
 export const REGION_BYTES = 4096;
-if (syncSizes.mutex > 128 || syncSizes.sem > 128 || syncSizes.rwlock > 128) throw new Error('sync layout: a pthread type is larger than its 128-byte slot');
+if (syncSizes.mutex > 128 || syncSizes.sem > 128 || syncSizes.rwlock > 128 || syncSizes.cond > 128) throw new Error('sync layout: a pthread type is larger than its 128-byte slot');
 
 export function word(buffer: SharedArrayBuffer, offset: number): Int32Array {
   return new Int32Array(buffer, offset, 1);
@@ -96,9 +101,9 @@ export interface PongSide {
 
 export interface PingPongSpec {
   /** The C program's --pingpong argument; null: no C program does the same (see cRef). */
-  c: 'sem' | 'futex' | null;
+  c: 'sem' | 'futex' | 'cond' | null;
   /** The C row the ratio is taken against when `c` is null (another primitive's C row). */
-  cRef?: { primitive: string; c: 'sem' | 'futex' };
+  cRef?: { primitive: string; c: 'sem' | 'futex' | 'cond' };
   workers: Workers[];
   ping(buffer: SharedArrayBuffer, create: boolean): PingSide;
   pong(buffer: SharedArrayBuffer): PongSide;
@@ -302,6 +307,65 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
         },
       },
     ],
+  },
+  {
+    id: 'mutex-cond',
+    title: 'Mutex + Cond: process-shared pthread mutex and two condition variables, whose turn in a shared word (C: pthread_cond_wait/signal)',
+    pingpong: {
+      c: 'cond',
+      workers: ['processes', 'threads'],
+      ping(buffer, create) {
+        const m = create ? Mutex.create(buffer, LAYOUT.condMutex) : Mutex.at(buffer, LAYOUT.condMutex);
+        const c1 = create ? Cond.create(buffer, LAYOUT.c1) : Cond.at(buffer, LAYOUT.c1);
+        const c2 = create ? Cond.create(buffer, LAYOUT.c2) : Cond.at(buffer, LAYOUT.c2);
+        const turn = word(buffer, LAYOUT.turn);
+        const stop = word(buffer, LAYOUT.stop);
+        return {
+          roundTrip() {
+            m.lockSync();
+            Atomics.store(turn, 0, 1);
+            c1.signal();
+            while (Atomics.load(turn, 0) !== 2) c2.waitSync(m);
+            m.unlock();
+          },
+          async roundTripAsync() {
+            await m.lock(); // a lock agent takes it; Cond.wait is then the agent's
+            Atomics.store(turn, 0, 1);
+            c1.signal();
+            while (Atomics.load(turn, 0) !== 2) await c2.wait(m);
+            m.unlock();
+          },
+          stop() {
+            m.lockSync();
+            Atomics.store(stop, 0, 1);
+            Atomics.store(turn, 0, 1);
+            c1.signal();
+            m.unlock();
+          },
+        };
+      },
+      pong(buffer) {
+        const m = Mutex.at(buffer, LAYOUT.condMutex);
+        const c1 = Cond.at(buffer, LAYOUT.c1);
+        const c2 = Cond.at(buffer, LAYOUT.c2);
+        const turn = word(buffer, LAYOUT.turn);
+        const stop = word(buffer, LAYOUT.stop);
+        return {
+          serveOne() {
+            m.lockSync();
+            while (Atomics.load(turn, 0) !== 1) c1.waitSync(m);
+            if (Atomics.load(stop, 0) !== 0) {
+              m.unlock();
+              return false;
+            }
+            Atomics.store(turn, 0, 2);
+            c2.signal();
+            m.unlock();
+            return true;
+          },
+        };
+      },
+    },
   },
   {
     id: 'semaphore',
