@@ -51,7 +51,9 @@ export function throughputRep(m: ThroughputMeasurement, size: number, reliable: 
     cpuNsPerMB: m.cpuNs / mb,
     received: r.received,
     warmupReceived: r.warmupReceived,
-    lost: r.lost,
+    // The receiver counts the gaps it saw; a loss after the last datagram that arrived (END lost too,
+    // the receiver ended on silence) only the sender can count: sent − received.
+    lost: Math.max(r.lost, sent - r.received),
     reordered: r.reordered,
     corrupt: r.corrupt,
     verified: r.corrupt === 0 && (!reliable || (r.received === sent && r.lost === 0 && r.reordered === 0)),

@@ -123,6 +123,11 @@ describe('throughputRow', () => {
     // A lossy one is verified with its loss reported, over the whole stream.
     const udp = throughputRow({ ...id, size, impl: 'c' }, [thr({ warmupMessages: 10, messages: 10, received: 15, warmupReceived: 8, lost: 5 })], false);
     expect(udp).toMatchObject({ verified: true, lossRate: 0.25, bytes: 7 * size });
+    // The last 3 datagrams and the ENDs lost: the receiver saw 2 gaps and ended on silence; the
+    // sender's count makes it 5, so received + lost is what was sent.
+    const tail = throughputRow({ ...id, size, impl: 'ts' }, [thr({ warmupMessages: 10, messages: 10, received: 15, warmupReceived: 10, lost: 2 })], false);
+    expect(tail).toMatchObject({ lost: 5, lossRate: 0.25 });
+    expect(tail.received + tail.lost).toBe(20);
   });
 });
 
