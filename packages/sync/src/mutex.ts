@@ -17,6 +17,14 @@ import { acquire, type AgentHold, type PendingAcquisition } from './lock-agent.j
 import { checkPlacement } from './placement.js';
 import { checkTimeout, type WaitOptions } from './wait.js';
 
+/**
+ * Handles that hold their mutex, kept reachable until unlocked: a held handle's SharedArrayBuffer
+ * must not be collected, or its pages are unmapped under the lock — and a robust mutex whose holder
+ * then dies is never marked EOWNERDEAD (the kernel cannot read its robust-list entry): it stays
+ * locked for ever. Seen: a holder that dropped its handle after lockSync().
+ */
+const holding = new Set<Mutex>();
+
 /** What one acquisition through a handle holds: the JS thread itself, or a lock agent. */
 export type Hold = 'sync' | AgentHold;
 
@@ -72,7 +80,7 @@ export class Mutex {
     this.#checkNoAgent();
     const r = mutexLock(this.buffer, this.offset, timeoutMs);
     if (r === ETIMEDOUT) throw timedOut('pthread_mutex_clocklock', timeoutMs);
-    this.#holds.push('sync');
+    this.#held('sync');
     if (r === EOWNERDEAD) throw ownerDied('pthread_mutex_lock');
   }
 
@@ -81,7 +89,7 @@ export class Mutex {
     this.#check();
     const r = mutexTryLock(this.buffer, this.offset);
     if (r === EBUSY) return false;
-    this.#holds.push('sync');
+    this.#held('sync');
     if (r === EOWNERDEAD) throw ownerDied('pthread_mutex_trylock');
     return true;
   }
@@ -99,7 +107,7 @@ export class Mutex {
       hold.release(); // closed while the result was on its way
       throw closedPrimitive('the mutex');
     }
-    this.#holds.push(hold);
+    this.#held(hold);
     if (ownerDead) throw ownerDied('pthread_mutex_clocklock');
   }
 
@@ -110,6 +118,12 @@ export class Mutex {
     if (top === undefined || top === 'sync') mutexUnlock(this.buffer, this.offset);
     else top.release(); // ERR_INVALID_STATE while a Cond.wait() is using it
     if (top !== undefined) this.#holds.pop();
+    if (this.#holds.length === 0) holding.delete(this);
+  }
+
+  #held(h: Hold): void {
+    this.#holds.push(h);
+    holding.add(this);
   }
 
   /** After EOWNERDEAD: the protected data is repaired, the mutex works normally again. */
@@ -134,6 +148,7 @@ export class Mutex {
       if (top === 'sync') mutexUnlock(this.buffer, this.offset);
       else top.release();
     }
+    holding.delete(this);
     if (opts.destroy) mutexDestroy(this.buffer, this.offset);
   }
 
