@@ -79,8 +79,11 @@ describe('Cond between processes', () => {
     expect(await ask('trylock')).toBe('trylock false');
     const ac = new AbortController();
     const waiting = notEmpty.wait(mutex, { signal: ac.signal });
-    // While the agent waits the mutex is free: the other process can take it and let go.
-    expect(await ask('trylock')).toBe('trylock true');
+    // Once the agent is inside the wait the mutex is free: the other process can take it and let go.
+    // (The agent gets there on its own thread, some time after wait() returned: ask until it is.)
+    let got = await ask('trylock');
+    for (let i = 0; i < 10_000 && got === 'trylock false'; i++) got = await ask('trylock');
+    expect(got).toBe('trylock true');
     expect(await ask('unlock')).toBe('unlocked');
     ac.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
