@@ -9,19 +9,28 @@
  * ones the addon uses:
  *
  *   mutex   pthread_mutex_t, PTHREAD_PROCESS_SHARED, normal type
+ *   rwlock  pthread_rwlock_t, PTHREAD_PROCESS_SHARED (uncontended: rdlock;
+ *           contended: wrlock)
  *   sem     sem_t, sem_init(pshared = 1)
  *   futex   a 32-bit word and futex(2) without FUTEX_PRIVATE_FLAG; as a lock,
  *           Drepper's "mutex 2" (0 free, 1 locked, 2 locked with sleepers),
  *           the algorithm of FutexMutex in packages/sync
- *   named   a named semaphore (sem_open; the name is unlinked at once)
+ *   named   a named semaphore (sem_open O_CREAT | O_EXCL, mode 0600; the name
+ *           is unlinked at once, so nothing is left in /dev/shm). Contended:
+ *           "/ipc-compare-<pid>-<random hex>", opened by the parent before the
+ *           child starts; the child (process or thread) uses the parent's
+ *           sem_t * (a forked child inherits its mapping)
+ *   eventfd two eventfd(2)s (blocking, EFD_CLOEXEC), one per direction, made
+ *           before the child starts; a wake-up is an 8-byte write of 1, taken
+ *           by an 8-byte read
  *
  * Modes (bench/PROTOCOL.md, "Sync"), each printing one JSON line:
  *
  *   sync --uncontended [--duration-ms N] [--cpu C]
- *   sync --contended mutex|sem|futex [--threads] --increments N
- *        [--cpu-parent C] [--cpu-child C]
- *   sync --pingpong sem|futex|cond [--threads] --warmup-ms N --duration-ms N
- *        [--cpu-parent C] [--cpu-child C]
+ *   sync --contended mutex|sem|futex|rwlock|named-sem [--threads]
+ *        --increments N [--cpu-parent C] [--cpu-child C]
+ *   sync --pingpong sem|futex|cond|eventfd [--threads] --warmup-ms N
+ *        --duration-ms N [--cpu-parent C] [--cpu-child C]
  *
  * --threads: the second party is a pthread of this process instead of a
  * fork()ed child ("parent" and "child" then name the two threads).
@@ -37,8 +46,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -112,7 +123,7 @@ static uint32_t wait_change(uint32_t *w, uint32_t seen)
 
 struct shared {
     pthread_mutex_t mutex;
-    pthread_rwlock_t rwlock;    /* uncontended: rdlock + unlock */
+    pthread_rwlock_t rwlock;    /* uncontended: rdlock + unlock; contended: wrlock + unlock */
     pthread_cond_t c1, c2;      /* ping-pong cond: parent -> child, child -> parent, with mutex */
     uint32_t turn;              /* ping-pong cond: 1 the child's turn, 2 the parent's */
     sem_t sem;                  /* contended: the lock (value 1) */
@@ -189,8 +200,19 @@ static void sem_post_full(sem_t *s)
 /* ----------------------------------------------------------- the options */
 
 enum sync_mode { NONE, UNCONTENDED, CONTENDED, PINGPONG };
-enum prim { P_MUTEX, P_SEM, P_FUTEX, P_COND };
-static const char *const prim_names[] = { "mutex", "sem", "futex", "cond" };
+enum prim { P_MUTEX, P_SEM, P_FUTEX, P_COND, P_RWLOCK, P_NAMED_SEM, P_EVENTFD };
+static const char *const prim_names[] = {
+    "mutex", "sem", "futex", "cond", "rwlock", "named-sem", "eventfd"
+};
+/* Where each primitive may be named: --contended (C), --pingpong (P). */
+#define IN_C 1u
+#define IN_P 2u
+static const unsigned prim_in[] = {
+    IN_C, IN_C | IN_P, IN_C | IN_P, IN_P, IN_C, IN_C, IN_P
+};
+_Static_assert(sizeof prim_names / sizeof *prim_names == P_EVENTFD + 1
+               && sizeof prim_in / sizeof *prim_in == P_EVENTFD + 1,
+               "one name and one IN_* set per primitive");
 
 static struct {
     enum sync_mode mode;
@@ -209,9 +231,9 @@ static _Noreturn void usage(const char *fmt, const char *arg)
     }
     fprintf(fmt ? stderr : stdout,
         "usage: sync --uncontended [--duration-ms N] [--cpu C]\n"
-        "       sync --contended mutex|sem|futex [--threads] --increments N"
-        " [--cpu-parent C] [--cpu-child C]\n"
-        "       sync --pingpong sem|futex|cond [--threads] --warmup-ms N"
+        "       sync --contended mutex|sem|futex|rwlock|named-sem [--threads]"
+        " --increments N [--cpu-parent C] [--cpu-child C]\n"
+        "       sync --pingpong sem|futex|cond|eventfd [--threads] --warmup-ms N"
         " --duration-ms N [--cpu-parent C] [--cpu-child C]\n");
     exit(fmt ? 1 : 0);
 }
@@ -232,11 +254,13 @@ static int64_t number(const char *name, const char *s, int64_t lo, int64_t hi)
 
 static enum prim primitive(const char *s, int pingpong)
 {
-    for (int p = pingpong ? P_SEM : P_MUTEX; p <= (pingpong ? P_COND : P_FUTEX); p++)
-        if (s != NULL && strcmp(s, prim_names[p]) == 0)
+    for (int p = 0; p <= P_EVENTFD; p++)
+        if (s != NULL && (prim_in[p] & (pingpong ? IN_P : IN_C))
+            && strcmp(s, prim_names[p]) == 0)
             return (enum prim)p;
-    usage(pingpong ? "--pingpong: sem, futex or cond, not '%s'"
-                   : "--contended: mutex, sem or futex, not '%s'", s ? s : "");
+    usage(pingpong ? "--pingpong: sem, futex, cond or eventfd, not '%s'"
+                   : "--contended: mutex, sem, futex, rwlock or named-sem, not '%s'",
+          s ? s : "");
 }
 
 static void parse(int argc, char **argv)
@@ -418,6 +442,32 @@ static int uncontended(void)
 
 /* ------------------------------------------------------------ contended */
 
+/* The named semaphore of --contended named-sem (value 1): created under a
+ * fresh name "/ipc-compare-<pid>-<16 random hex digits>", which is unlinked
+ * at once; the sem_t * stays usable (and is inherited by a forked child). */
+static void named_lock_open(void)
+{
+    unsigned char rnd[8];
+    char name[64];
+    ssize_t got;
+    int len;
+
+    while ((got = getrandom(rnd, sizeof rnd, 0)) < 0 && errno == EINTR)
+        ;
+    if (got < 0)
+        die("getrandom");
+    if (got != (ssize_t)sizeof rnd)
+        fatal("getrandom: %zd of %zu bytes", got, sizeof rnd);
+    len = snprintf(name, sizeof name, "/ipc-compare-%d-", (int)getpid());
+    for (size_t i = 0; i < sizeof rnd; i++)
+        len += snprintf(name + len, sizeof name - (size_t)len, "%02x", rnd[i]);
+    named = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+    if (named == SEM_FAILED)
+        die("sem_open");
+    if (sem_unlink(name) < 0)
+        die("sem_unlink");
+}
+
 static void lock(void)
 {
     int err;
@@ -435,7 +485,17 @@ static void lock(void)
     case P_FUTEX:
         futex_lock(&shm->futex);
         break;
-    case P_COND:        /* not a contended lock: primitive() never lets it here */
+    case P_RWLOCK:
+        if ((err = pthread_rwlock_wrlock(&shm->rwlock)) != 0) {
+            errno = err;
+            die("pthread_rwlock_wrlock");
+        }
+        break;
+    case P_NAMED_SEM:
+        sem_wait_full(named);
+        break;
+    case P_COND:        /* not contended locks: primitive() never lets them here */
+    case P_EVENTFD:
         abort();
     }
 }
@@ -457,7 +517,17 @@ static void unlock(void)
     case P_FUTEX:
         futex_unlock(&shm->futex);
         break;
+    case P_RWLOCK:
+        if ((err = pthread_rwlock_unlock(&shm->rwlock)) != 0) {
+            errno = err;
+            die("pthread_rwlock_unlock");
+        }
+        break;
+    case P_NAMED_SEM:
+        sem_post_full(named);
+        break;
     case P_COND:
+    case P_EVENTFD:
         abort();
     }
 }
@@ -488,6 +558,8 @@ static int contended(void)
     uint64_t p0, c0, p1, c1, t0, t1, expected = 2 * (uint64_t)opt.increments;
 
     pin_to_cpu(opt.cpu_parent);
+    if (opt.prim == P_NAMED_SEM)
+        named_lock_open();
     start_child(contended_child);
     increment();                /* warm-up (may overlap the child's) */
     wait_change(&shm->ready, 0);
@@ -501,6 +573,8 @@ static int contended(void)
     t1 = now_ns();
     cpu_now(&p1, &c1);
     join_child();
+    if (opt.prim == P_NAMED_SEM && sem_close(named) < 0)
+        die("sem_close");
     printf("{\"mechanism\":\"sync\",\"mode\":\"contended\",\"primitive\":\"%s\","
            "\"workers\":\"%s\",\"parties\":2,\"increments\":%" PRId64 ","
            "\"expected\":%" PRIu64 ",\"total\":%" PRIu64 ",\"elapsedNs\":%" PRIu64
@@ -539,6 +613,39 @@ static void unlock_mutex(void)
     }
 }
 
+/* --pingpong eventfd: efd[0] parent -> child, efd[1] child -> parent. At most
+ * one wake-up is in flight per direction, so every read must take a count of
+ * exactly 1 (a write adds 1, a read returns the count and resets it to 0). */
+static int efd[2] = { -1, -1 };
+
+static void efd_post(int fd)
+{
+    uint64_t one = 1;
+    ssize_t w;
+
+    while ((w = write(fd, &one, sizeof one)) < 0 && errno == EINTR)
+        ;
+    if (w < 0)
+        die("write(eventfd)");
+    if (w != (ssize_t)sizeof one)
+        fatal("write(eventfd): %zd of %zu bytes", w, sizeof one);
+}
+
+static void efd_wait(int fd)
+{
+    uint64_t v;
+    ssize_t r;
+
+    while ((r = read(fd, &v, sizeof v)) < 0 && errno == EINTR)
+        ;
+    if (r < 0)
+        die("read(eventfd)");
+    if (r != (ssize_t)sizeof v)
+        fatal("read(eventfd): %zd of %zu bytes", r, sizeof v);
+    if (v != 1)
+        fatal("read(eventfd): count %" PRIu64 ", not 1 (a wake-up lost or doubled)", v);
+}
+
 static void pingpong_child(void)
 {
     uint32_t seen = 0;
@@ -564,6 +671,14 @@ static void pingpong_child(void)
             if (load(&shm->stop))
                 return;
             sem_post_full(&shm->s2);
+        }
+    }
+    if (opt.prim == P_EVENTFD) {
+        for (;;) {
+            efd_wait(efd[0]);
+            if (load(&shm->stop))
+                return;
+            efd_post(efd[1]);
         }
     }
     for (;;) {
@@ -593,6 +708,11 @@ static void round_trip(void)
         sem_wait_full(&shm->s2);
         return;
     }
+    if (opt.prim == P_EVENTFD) {
+        efd_post(efd[0]);
+        efd_wait(efd[1]);
+        return;
+    }
     store(&shm->a, ++seq);
     futex_wake(&shm->a, 1);
     for (uint32_t v = load(&shm->b); v != seq; v = load(&shm->b))
@@ -605,6 +725,10 @@ static int pingpong(void)
     uint64_t p0, c0, p1, c1, warm_end, start, t0, t1;
 
     pin_to_cpu(opt.cpu_parent);
+    if (opt.prim == P_EVENTFD)
+        for (int i = 0; i < 2; i++)
+            if ((efd[i] = eventfd(0, EFD_CLOEXEC)) < 0)
+                die("eventfd");
     start_child(pingpong_child);
     round_trip();               /* discarded: the child is up and pinned */
     warm_end = now_ns() + (uint64_t)opt.warmup_ms * 1000000u;
@@ -627,11 +751,17 @@ static int pingpong(void)
         unlock_mutex();
     } else if (opt.prim == P_SEM)
         sem_post_full(&shm->s1);
+    else if (opt.prim == P_EVENTFD)
+        efd_post(efd[0]);
     else {
         store(&shm->a, ++seq);
         futex_wake(&shm->a, 1);
     }
     join_child();
+    if (opt.prim == P_EVENTFD)
+        for (int i = 0; i < 2; i++)
+            if (close(efd[i]) < 0)
+                die("close(eventfd)");
     printf("{\"mechanism\":\"sync\",\"mode\":\"pingpong\",\"primitive\":\"%s\","
            "\"workers\":\"%s\",\"histogram\":",
            prim_names[opt.prim], opt.threads ? "threads" : "processes");

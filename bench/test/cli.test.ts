@@ -112,13 +112,13 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
   });
 
   it('sync semantics: each primitive observed across threads and processes, beside the notes (and only sync ids select only sync rows)', async () => {
-    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,rwlock,semaphore,futex-semaphore,named-semaphore', '--json', '--out', out]);
+    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,rwlock,cond,semaphore,futex-semaphore,named-semaphore,eventfd', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as Results;
     expect(res.errors).toEqual([]);
     expect(res.semantics).toEqual([]);
     const by = Object.fromEntries(res.syncSemantics.map((s) => [s.primitive, s]));
-    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'rwlock', 'semaphore', 'futex-semaphore', 'named-semaphore']);
+    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'rwlock', 'cond', 'semaphore', 'futex-semaphore', 'named-semaphore', 'eventfd']);
     for (const s of res.syncSemantics) {
       for (const [key, cell] of Object.entries(s)) {
         if (key === 'primitive') continue;
@@ -138,6 +138,12 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(by['futex-mutex']!.asyncBlocksLoop).toMatchObject({ observed: false });
     expect(by.mutex!.asyncBlocksLoop).toMatchObject({ observed: false, agrees: true }); // lock() through a lock agent
     expect(by['atomics-wait-mutex']!.asyncBlocksLoop).toMatchObject({ observed: null, agrees: null });
+    // The two that are not locks, as the locks they make: a Cond monitor wakes a process asleep in
+    // pthread_cond_wait; an eventfd waiter sleeps in poll(2), and no path reaches it without inheritance.
+    expect(by.cond!.wakesOtherProcess).toMatchObject({ observed: true, evidence: expect.stringMatching(/asleep in futex\(2\)/) });
+    expect(by.eventfd!.wakesOtherProcess).toMatchObject({ observed: true, evidence: expect.stringMatching(/asleep in poll\(2\)/) });
+    expect(by.eventfd!.unrelatedProcesses).toMatchObject({ observed: false, evidence: expect.stringMatching(/ENXIO/) });
+    expect(by.eventfd!.asyncBlocksLoop).toMatchObject({ observed: false });
   });
 
   it('datagrams in one run: UDP loses under overload and says how much, UNIX datagrams hold the sender back and lose nothing', async () => {

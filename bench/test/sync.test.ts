@@ -55,16 +55,18 @@ describe('ipc-compare bench sync (built CLI, plain Node)', () => {
 
     // Contended: C and TS for every lock of the table, processes and threads, both placements; exact totals.
     const locks = syncPrimitives.filter((p) => p.contended).map((p) => p.id);
-    const expectedKeys = locks.flatMap((id) => ['processes', 'threads'].flatMap((w) => ['same', 'split'].flatMap((pl) => ['c', 'ts'].map((i) => `${id}/${w}/${pl}/${i}`))));
-    expect(sync.contended.map((x) => `${x.primitive}/${x.workers}/${x.placement}/${x.impl}`).sort()).toEqual(expectedKeys.sort());
+    expect(locks).toEqual(['futex-mutex', 'mutex', 'rwlock', 'semaphore', 'named-semaphore']);
+    const expectedKeys = locks.flatMap((id) => ['processes', 'threads'].flatMap((w) => ['same', 'split'].flatMap((pl) => ['c/blocking', 'ts/blocking', 'ts/async'].map((i) => `${id}/${w}/${pl}/${i}`))));
+    expect(sync.contended.map((x) => `${x.primitive}/${x.workers}/${x.placement}/${x.impl}/${x.path}`).sort()).toEqual(expectedKeys.sort());
     for (const row of sync.contended) {
       expect(row.exact).toBe(true);
       expect(row.parties).toBe(2);
-      expect(row.incrementsPerParty).toBe(20_000);
+      const n = row.path === 'async' ? 2000 : 20_000;
+      expect(row.incrementsPerParty).toBe(n);
       expect(row.reps).toHaveLength(2);
       for (const rep of row.reps) {
-        expect(rep.total).toBe(2 * 20_000);
-        expect(rep.expected).toBe(2 * 20_000);
+        expect(rep.total).toBe(2 * n);
+        expect(rep.expected).toBe(2 * n);
         expect(rep.opsPerSec).toBeGreaterThan(0);
         expect(rep.cpuNsPerOp).toBeGreaterThan(0);
       }
@@ -81,7 +83,7 @@ describe('ipc-compare bench sync (built CLI, plain Node)', () => {
       const here = pp.filter((x) => x.placement === placement).map(key).sort();
       expect(here).toEqual(
         [
-          ...['semaphore', 'futex', 'mutex-cond'].flatMap((p) => ['processes', 'threads'].flatMap((w) => [`${p}/${w}/c/blocking`, `${p}/${w}/ts/blocking`, `${p}/${w}/ts/async`])),
+          ...['semaphore', 'futex', 'mutex-cond', 'eventfd'].flatMap((p) => ['processes', 'threads'].flatMap((w) => [`${p}/${w}/c/blocking`, `${p}/${w}/ts/blocking`, `${p}/${w}/ts/async`])),
           'atomics/threads/ts/blocking',
           'atomics/threads/ts/async',
           'pipe/processes/c/blocking',
@@ -109,13 +111,15 @@ describe('ipc-compare bench sync (built CLI, plain Node)', () => {
   });
 
   it('renders the sync tables with placement and ratios', async () => {
-    const r = await exec(process.execPath, [cli, 'bench', 'sync', '--repetitions', '1', '--duration-ms', '10', '--warmup-ms', '0', '--placement', 'same', '--out', out]);
+    const r = await exec(process.execPath, [cli, 'bench', 'sync', '--quick', '--repetitions', '1', '--duration-ms', '10', '--warmup-ms', '0', '--placement', 'same', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Sync, uncontended/m);
     expect(r.stdout).toMatch(/^futex-mutex\s+lockSync\+unlock\s+TS\s+same \(\d+\)\s+[\d.]+/m);
     expect(r.stdout).toMatch(/^target: FutexMutex lockSync\+unlock .* (met|not met)/m);
     expect(r.stdout).toMatch(/^Sync, contended/m);
-    expect(r.stdout).toMatch(/^mutex\s+TS blocking\s+processes\s+same \(\d+\/\d+\)\s+.*exact 400000\s+[\d.]+×/m);
+    expect(r.stdout).toMatch(/^mutex\s+TS blocking\s+processes\s+same \(\d+\/\d+\)\s+.*exact 40000\s+[\d.]+×/m);
+    expect(r.stdout).toMatch(/^named-semaphore\s+TS async\s+processes\s+same \(\d+\/\d+\)\s+.*exact 4000\s+[\d.]+×/m);
+    expect(r.stdout).toMatch(/^eventfd\s+TS blocking\s+threads\s+same .* eventfd\s+[\d.]+×/m);
     expect(r.stdout).toMatch(/^Sync, wake-up latency/m);
     expect(r.stdout).toMatch(/^semaphore\s+TS async\s+processes\s+same \(\d+\/\d+\)\s+[\d.]+ µs/m);
     expect(r.stdout).toMatch(/^atomics\s+TS blocking\s+threads\s+same .* futex\s+[\d.]+×/m);
@@ -138,7 +142,7 @@ describe('bench/c/sync', () => {
     }
   });
 
-  it.each(['mutex', 'sem', 'futex'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--contended %s between %s: the total is exact', async (prim, workers) => {
+  it.each(['mutex', 'sem', 'futex', 'rwlock', 'named-sem'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--contended %s between %s: the total is exact', async (prim, workers) => {
     const r = await exec(sync, ['--contended', prim!, ...(workers === 'threads' ? ['--threads'] : []), '--increments', '50000', '--cpu-parent', '0', '--cpu-child', '1']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -149,7 +153,7 @@ describe('bench/c/sync', () => {
     if (workers === 'threads') expect(o.cpuNsChild).toBe(0);
   });
 
-  it.each(['sem', 'futex', 'cond'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--pingpong %s between %s: a valid histogram and CPU time', async (prim, workers) => {
+  it.each(['sem', 'futex', 'cond', 'eventfd'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--pingpong %s between %s: a valid histogram and CPU time', async (prim, workers) => {
     const r = await exec(sync, ['--pingpong', prim!, ...(workers === 'threads' ? ['--threads'] : []), '--warmup-ms', '0', '--duration-ms', '10']);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.stdout) as { primitive: string; workers: string; histogram: HistogramData; cpuNsParent: number; cpuNsChild: number };
@@ -160,7 +164,7 @@ describe('bench/c/sync', () => {
   });
 
   it('refuses bad arguments with usage (exit 1)', async () => {
-    for (const bad of [[], ['--pingpong', 'mutex', '--warmup-ms', '0', '--duration-ms', '1'], ['--contended', 'sem'], ['--contended', 'rwlock', '--increments', '1'], ['--uncontended', '--duration-ms', 'x']]) {
+    for (const bad of [[], ['--pingpong', 'mutex', '--warmup-ms', '0', '--duration-ms', '1'], ['--contended', 'sem'], ['--contended', 'cond', '--increments', '1'], ['--pingpong', 'rwlock', '--warmup-ms', '0', '--duration-ms', '1'], ['--uncontended', '--duration-ms', 'x']]) {
       const r = await exec(sync, bad);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/usage: sync --uncontended/);

@@ -209,7 +209,7 @@ export function renderSync(sync: SyncResults): string[] {
   if (co.length) {
     out.push(
       '',
-      `Sync, contended — 2 parties each increment one plain counter ${sync.settings.increments} times under the lock; the total is checked ` +
+      `Sync, contended — 2 parties each increment one plain counter ${sync.settings.increments} times under the lock (TS async: a tenth as many); the total is checked ` +
         `(a wrong one is an error, never a row); ×C = ops/s / C ops/s, higher is better`,
     );
     const cOf = (r: (typeof co)[number]) => co.find((x) => x.impl === 'c' && x.primitive === r.primitive && x.workers === r.workers && x.placement === r.placement);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { measure } from 'mitata';
 import { placementCpus, processCpuNs, type Placement } from '@ipc-compare/core';
-import { futexWait, futexWake } from '@ipc-compare/native';
+import { SyncWaiter, futexWait, futexWake } from '@ipc-compare/native';
 import { SharedRegion } from '@ipc-compare/sync';
 import { latencyRow } from '../aggregate.js';
 import { Histogram, type HistogramData } from '../histogram.js';
@@ -34,13 +34,19 @@ import { runCProgram } from './c-baseline.js';
 import { measureCLatency, measureTsLatency, timeWithTinybench, type LatencyMeasurement } from './latency.js';
 import { withPinnedSelf } from './pin.js';
 import { increment, type PeerArgs } from '../sync/peer.js';
-import { LAYOUT, REGION_BYTES, syncPrimitives, word, type CUncontendedOp, type SyncPrimitive } from '../sync/primitives.js';
+import { LAYOUT, REGION_BYTES, syncPrimitives, word, type CUncontendedOp, type Lock, type SyncPrimitive } from '../sync/primitives.js';
 
 const PEER_MAIN = fileURLToPath(new URL('../sync/peer-main.js', import.meta.url));
 const PEER_WORKER = new URL('../sync/peer-worker.js', import.meta.url);
 const C_PROGRAM = 'sync';
 /** Two parties in every contended row. */
 const PARTIES = 2;
+/**
+ * The async rows' increments: a tenth, since a contended async lock that has to wait costs a thread
+ * hand-off (≈ 10 µs for Mutex and RwLock, whose agent takes the lock): a full profile would spend
+ * minutes there. ops/s does not depend on the count.
+ */
+const asyncIncrements = (s: { increments: number }) => Math.max(1000, Math.round(s.increments / 10));
 
 export interface SyncSettings {
   placements: Placement[];
@@ -63,6 +69,8 @@ interface Peer {
   ready(): Promise<void>;
   /** Blocking: waits for `done` (contended), checking in slices that the peer still runs. */
   waitDoneSync(): void;
+  /** The same, off the JS thread (the parent's async row). */
+  done(): Promise<void>;
   /** Resolves when the peer ended well; rejects with its error otherwise. */
   finished(): Promise<void>;
   kill(): Promise<void>;
@@ -81,7 +89,7 @@ function failed(buffer: SharedArrayBuffer): boolean {
   return Atomics.load(word(buffer, LAYOUT.failed), 0) !== 0;
 }
 
-function startPeer(region: SharedRegion, workers: SyncWorkers, args: PeerArgs): Peer {
+function startPeer(region: SharedRegion, workers: SyncWorkers, args: Omit<PeerArgs, 'fdCount'>, fds: number[] = []): Peer {
   const buffer = region.buffer;
   let ended = false;
   let outcome: Error | null = null;
@@ -90,7 +98,7 @@ function startPeer(region: SharedRegion, workers: SyncWorkers, args: PeerArgs): 
   let childPid: number | null = null;
   let stop: () => void;
   if (workers === 'processes') {
-    const child = spawn(process.execPath, [PEER_MAIN, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'pipe', region.fd] });
+    const child = spawn(process.execPath, [PEER_MAIN, JSON.stringify({ ...args, fdCount: fds.length })], { stdio: ['ignore', 'inherit', 'pipe', region.fd, ...fds] });
     if (child.pid === undefined) throw new Error('the sync peer process did not start');
     childPid = child.pid;
     let stderr = '';
@@ -102,7 +110,7 @@ function startPeer(region: SharedRegion, workers: SyncWorkers, args: PeerArgs): 
     });
     stop = () => child.kill('SIGKILL');
   } else {
-    const worker = new Worker(PEER_WORKER, { workerData: { buffer, args } });
+    const worker = new Worker(PEER_WORKER, { workerData: { buffer, args: { ...args, fdCount: fds.length }, fds } });
     worker.once('error', (err) => (outcome = err));
     worker.once('exit', (code) => {
       ended = true;
@@ -112,19 +120,20 @@ function startPeer(region: SharedRegion, workers: SyncWorkers, args: PeerArgs): 
     stop = () => void worker.terminate();
   }
   const alive = () => !ended && !failed(buffer) && (childPid === null || !isZombieOrGone(childPid));
+  /** Until the word at `offset` is non-zero or the peer is gone; waits off the JS thread, in slices. */
+  const untilSet = async (offset: number) => {
+    const w = word(buffer, offset);
+    while (Atomics.load(w, 0) === 0 && alive()) {
+      await new Promise<void>((resolve, reject) => void new SyncWaiter('futex', buffer, offset, 0, 100, (err) => (err ? reject(err) : resolve())));
+    }
+  };
   const self = process.pid;
   return {
     pids: childPid === null ? [self] : [self, childPid],
     cpuNs: childPid === null ? () => processCpuNs(self) : () => processCpuNs(self) + processCpuNs(childPid!),
     async ready() {
-      const w = word(buffer, LAYOUT.ready);
-      while (Atomics.load(w, 0) === 0) {
-        if (ended) break;
-        // Off the JS thread (the event loop must see the peer end), in short slices.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        futexWait(buffer, LAYOUT.ready, 0, 5);
-      }
-      if (failed(buffer) || Atomics.load(w, 0) === 0) {
+      await untilSet(LAYOUT.ready);
+      if (failed(buffer) || Atomics.load(word(buffer, LAYOUT.ready), 0) === 0) {
         await end;
         throw outcome ?? new Error('the sync peer ended before it was ready');
       }
@@ -136,6 +145,10 @@ function startPeer(region: SharedRegion, workers: SyncWorkers, args: PeerArgs): 
         futexWait(buffer, LAYOUT.done, 0, 100);
       }
       if (Atomics.load(w, 0) === 0 || failed(buffer)) throw new Error('the sync peer stopped before its increments were done');
+    },
+    async done() {
+      await untilSet(LAYOUT.done);
+      if (Atomics.load(word(buffer, LAYOUT.done), 0) === 0 || failed(buffer)) throw new Error('the sync peer stopped before its increments were done');
     },
     async finished() {
       await end;
@@ -202,7 +215,16 @@ async function measureCContended(c: string, workers: SyncWorkers, placement: Pla
   return { elapsedNs: out.elapsedNs, cpuNs: out.cpuNsParent + out.cpuNsChild, total: out.total, expected: out.expected };
 }
 
-async function measureTsContended(p: SyncPrimitive, workers: SyncWorkers, placement: Placement, increments: number): Promise<ContendedMeasurement> {
+/** The parent's increments through the async lock: each waits off the JS thread when contended. */
+async function incrementAsync(lock: Lock, counter: Int32Array, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await lock.lockAsync();
+    counter[0] = counter[0]! + 1;
+    lock.unlock();
+  }
+}
+
+async function measureTsContended(p: SyncPrimitive, workers: SyncWorkers, path: Path, placement: Placement, increments: number): Promise<ContendedMeasurement> {
   const cpus = placementCpus(placement);
   const region = newRegion();
   const buffer = region.buffer;
@@ -212,17 +234,25 @@ async function measureTsContended(p: SyncPrimitive, workers: SyncWorkers, placem
       const peer = startPeer(region, workers, { part: 'contended', primitive: p.id, increments, cpu: cpus.child });
       try {
         const counter = new Int32Array(buffer, LAYOUT.counter, 1);
-        increment(lock, counter, increments); // warm-up, like the peer's (PROTOCOL.md "Sync")
+        if (path === 'blocking') increment(lock, counter, increments); // warm-up, like the peer's (PROTOCOL.md "Sync")
+        else await incrementAsync(lock, counter, increments);
         await peer.ready();
         Atomics.store(counter, 0, 0);
         const cpu0 = peer.cpuNs();
         const t0 = process.hrtime.bigint();
         Atomics.store(word(buffer, LAYOUT.go), 0, 1);
         futexWake(buffer, LAYOUT.go, 1);
-        increment(lock, counter, increments);
-        peer.waitDoneSync();
+        if (path === 'blocking') {
+          increment(lock, counter, increments);
+          peer.waitDoneSync();
+        } else {
+          await incrementAsync(lock, counter, increments);
+          await peer.done();
+        }
         const elapsedNs = Number(process.hrtime.bigint() - t0);
         const cpuNs = peer.cpuNs() - cpu0;
+        Atomics.store(word(buffer, LAYOUT.stop), 0, 1); // the peer may end now
+        futexWake(buffer, LAYOUT.stop, 1);
         await peer.finished();
         const total = Atomics.load(counter, 0);
         const expected = PARTIES * increments;
@@ -233,6 +263,7 @@ async function measureTsContended(p: SyncPrimitive, workers: SyncWorkers, placem
       }
     });
   } finally {
+    lock.close();
     region.close();
   }
 }
@@ -250,7 +281,7 @@ async function measureTsPingPong(p: SyncPrimitive, workers: SyncWorkers, path: P
   const ping = p.pingpong!.ping(region.buffer, true);
   try {
     return await withPinnedSelf(cpus.parent, async () => {
-      const peer = startPeer(region, workers, { part: 'pingpong', primitive: p.id, increments: 0, cpu: cpus.child });
+      const peer = startPeer(region, workers, { part: 'pingpong', primitive: p.id, increments: 0, cpu: cpus.child }, ping.fds);
       try {
         await peer.ready();
         const fn = path === 'blocking' ? () => ping.roundTrip() : () => ping.roundTripAsync();
@@ -264,6 +295,7 @@ async function measureTsPingPong(p: SyncPrimitive, workers: SyncWorkers, path: P
       }
     });
   } finally {
+    ping.close?.();
     region.close();
   }
 }
@@ -299,7 +331,8 @@ function contendedGroups(s: SyncSettings): Array<Group<ContendedMeasurement>> {
           workers,
           members: [
             { primitive: p.id, impl: 'c', path: 'blocking', run: () => measureCContended(c.c, workers, placement, s.increments) },
-            { primitive: p.id, impl: 'ts', path: 'blocking', run: () => measureTsContended(p, workers, placement, s.increments) },
+            { primitive: p.id, impl: 'ts', path: 'blocking', run: () => measureTsContended(p, workers, 'blocking', placement, s.increments) },
+            { primitive: p.id, impl: 'ts', path: 'async', run: () => measureTsContended(p, workers, 'async', placement, asyncIncrements(s)) },
           ],
         });
       }
@@ -504,7 +537,7 @@ export async function runSyncSuite(s: SyncSettings, progress: Progress): Promise
       placement: g.placement,
       cpus: placementCpus(g.placement),
       parties: PARTIES,
-      incrementsPerParty: s.increments,
+      incrementsPerParty: m.path === 'async' ? asyncIncrements(s) : s.increments,
       opsPerSec: median(reps.map((r) => r.opsPerSec)),
       cpuNsPerOp: median(reps.map((r) => r.cpuNsPerOp)),
       exact: reps.every((r) => r.total === r.expected),

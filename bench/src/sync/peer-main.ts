@@ -1,4 +1,5 @@
-// The sync suite's child process: `node peer-main.js '<PeerArgs JSON>'` with the region's memfd as fd 3.
+// The sync suite's child process: `node peer-main.js '<PeerArgs JSON>'` with the region's memfd as fd 3
+// and the ping side's fds, if any, as fds 4, 5, ….
 import { constants as osConstants } from 'node:os';
 import { pinProcess } from '@ipc-compare/core';
 import { setParentDeathSignal } from '@ipc-compare/native';
@@ -11,7 +12,7 @@ const args = JSON.parse(process.argv[2] ?? 'null') as PeerArgs;
 if (args.cpu !== null) pinProcess(process.pid, [args.cpu]);
 const region = SharedRegion.inherit(3);
 try {
-  runPeer(region.buffer, args);
+  runPeer(region.buffer, args, Array.from({ length: args.fdCount }, (_, i) => 4 + i));
 } catch (err) {
   announceFailure(region.buffer);
   throw err;

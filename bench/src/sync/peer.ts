@@ -1,7 +1,8 @@
 // The second party of the sync suite: a child process (started with the region's memfd as fd 3) or
 // a worker thread (handed the region's SharedArrayBuffer). Pins itself, opens the primitive from the
 // table, then plays its part (PROTOCOL.md, "Sync"):
-//   contended  announce `ready`, wait for `go`, do its increments under the lock, announce `done`
+//   contended  announce `ready`, wait for `go`, do its increments under the lock, announce `done`,
+//              stay until `stop`
 //   pingpong   answer pings until the parent says stop
 // Blocking waits only: the measured party is the parent. Any failure ends the process (or thread)
 // with an error, which the parent reports for the row. Entry points: peer-main.ts (a process),
@@ -15,6 +16,8 @@ export interface PeerArgs {
   increments: number;
   /** Pin to this CPU (null: leave the placement to the scheduler). */
   cpu: number | null;
+  /** How many fds the parent passes besides the region (pingpong: PingSide.fds). */
+  fdCount: number;
 }
 
 /** The child's increments: the same loop the parent runs. */
@@ -43,7 +46,8 @@ export function announceFailure(buffer: SharedArrayBuffer): void {
   announce(buffer, LAYOUT.done);
 }
 
-export function runPeer(buffer: SharedArrayBuffer, args: PeerArgs): void {
+/** `fds`: this party's own copies of the parent's PingSide.fds. */
+export function runPeer(buffer: SharedArrayBuffer, args: PeerArgs, fds: number[]): void {
   const p = findPrimitive(args.primitive);
   if (args.part === 'contended') {
     const lock = p.contended!.open(buffer, false);
@@ -53,9 +57,12 @@ export function runPeer(buffer: SharedArrayBuffer, args: PeerArgs): void {
     waitNonZero(buffer, LAYOUT.go);
     increment(lock, new Int32Array(buffer, LAYOUT.counter, 1), args.increments);
     announce(buffer, LAYOUT.done);
+    // Stay until the parent has read this process's CPU time (it reads it when it is done itself).
+    waitNonZero(buffer, LAYOUT.stop);
+    lock.close();
     return;
   }
-  const pong = p.pingpong!.pong(buffer);
+  const pong = p.pingpong!.pong(buffer, fds);
   announce(buffer, LAYOUT.ready);
   while (pong.serveOne());
 }

@@ -6,7 +6,7 @@
 //   pingpong     a wake-up channel: one round trip = the parent wakes the child, the child wakes it back
 // A new primitive (RwLock, Cond, EventFd, …) is one more entry here plus, for its C baseline, one
 // more case in bench/c/sync.c; the runner, the results and the table take it from the entry.
-import { Cond, FutexMutex, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
+import { Cond, EventFd, FutexMutex, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
 import { SyncWaiter, futexWait, futexWake, syncSizes } from '@ipc-compare/native';
 
 /** Who the second party is: a child process (the region inherited as a memfd) or a worker thread. */
@@ -43,12 +43,28 @@ export const LAYOUT = {
   c1: 64 + 768,
   c2: 64 + 896,
   turn: 36,
+  /** A named semaphore's name (contended): its byte length (Int32), then UTF-8 bytes (≤ 251). */
+  nameLength: 40,
+  name: 64 + 1024,
 } as const;
 export const REGION_BYTES = 4096;
 if (syncSizes.mutex > 128 || syncSizes.sem > 128 || syncSizes.rwlock > 128 || syncSizes.cond > 128) throw new Error('sync layout: a pthread type is larger than its 128-byte slot');
 
 export function word(buffer: SharedArrayBuffer, offset: number): Int32Array {
   return new Int32Array(buffer, offset, 1);
+}
+
+/** Puts a name in the region for the peer (written before the peer starts). */
+function writeName(buffer: SharedArrayBuffer, name: string): void {
+  const bytes = new TextEncoder().encode(name);
+  if (bytes.length > 251) throw new Error(`sync layout: the name "${name}" is longer than its slot`);
+  new Uint8Array(buffer, LAYOUT.name, bytes.length).set(bytes);
+  Atomics.store(word(buffer, LAYOUT.nameLength), 0, bytes.length);
+}
+
+function readName(buffer: SharedArrayBuffer): string {
+  const n = Atomics.load(word(buffer, LAYOUT.nameLength), 0);
+  return new TextDecoder().decode(new Uint8Array(buffer, LAYOUT.name, n).slice());
 }
 
 // ---- uncontended ---------------------------------------------------------------------------------
@@ -75,12 +91,15 @@ export const C_UNCONTENDED_TITLES: Record<CUncontendedOp, string> = {
 
 export interface Lock {
   lock(): void;
+  /** The async form (waits off the JS thread), for the parent's "TS async" row. */
+  lockAsync(): Promise<void>;
   unlock(): void;
+  close(): void;
 }
 
 export interface ContendedSpec {
   /** The C program's --contended argument. */
-  c: 'mutex' | 'sem' | 'futex';
+  c: 'mutex' | 'sem' | 'futex' | 'rwlock' | 'named-sem';
   /** `create`: the party that initialises the primitive (the parent, before the child starts). */
   open(buffer: SharedArrayBuffer, create: boolean): Lock;
 }
@@ -92,6 +111,10 @@ export interface PingSide {
   roundTrip(): void;
   roundTripAsync(): Promise<void>;
   stop(): void;
+  /** Fds the peer needs besides the region (a child gets them as fds 4, 5, …; a thread, duplicates). */
+  fds?: number[];
+  /** Releases what ping() opened besides the region. */
+  close?(): void;
 }
 
 /** The child's side: waits for one ping; false when told to stop, else answers it. */
@@ -99,14 +122,17 @@ export interface PongSide {
   serveOne(): boolean;
 }
 
+type CPingPong = 'sem' | 'futex' | 'cond' | 'eventfd';
+
 export interface PingPongSpec {
   /** The C program's --pingpong argument; null: no C program does the same (see cRef). */
-  c: 'sem' | 'futex' | 'cond' | null;
+  c: CPingPong | null;
   /** The C row the ratio is taken against when `c` is null (another primitive's C row). */
-  cRef?: { primitive: string; c: 'sem' | 'futex' | 'cond' };
+  cRef?: { primitive: string; c: CPingPong };
   workers: Workers[];
   ping(buffer: SharedArrayBuffer, create: boolean): PingSide;
-  pong(buffer: SharedArrayBuffer): PongSide;
+  /** `fds`: the peer's own copies of PingSide.fds, in the same order (its to close). */
+  pong(buffer: SharedArrayBuffer, fds: number[]): PongSide;
 }
 
 export interface SyncPrimitive {
@@ -257,7 +283,7 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
       c: 'futex',
       open(buffer) {
         const m = new FutexMutex(buffer, LAYOUT.futexLock);
-        return { lock: () => m.lockSync(), unlock: () => m.unlock() };
+        return { lock: () => m.lockSync(), lockAsync: () => m.lock(), unlock: () => m.unlock(), close: () => m.close() };
       },
     },
   },
@@ -284,7 +310,7 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
       c: 'mutex',
       open(buffer, create) {
         const m = create ? Mutex.create(buffer, LAYOUT.mutex) : Mutex.at(buffer, LAYOUT.mutex);
-        return { lock: () => m.lockSync(), unlock: () => m.unlock() };
+        return { lock: () => m.lockSync(), lockAsync: () => m.lock(), unlock: () => m.unlock(), close: () => m.close({ destroy: create }) };
       },
     },
   },
@@ -307,6 +333,13 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
         },
       },
     ],
+    contended: {
+      c: 'rwlock',
+      open(buffer, create) {
+        const l = create ? RwLock.create(buffer, LAYOUT.rwlock) : RwLock.at(buffer, LAYOUT.rwlock);
+        return { lock: () => l.wrLockSync(), lockAsync: () => l.wrLock(), unlock: () => l.unlock(), close: () => l.close({ destroy: create }) };
+      },
+    },
   },
   {
     id: 'mutex-cond',
@@ -390,7 +423,7 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
       c: 'sem',
       open(buffer, create) {
         const s = create ? Semaphore.create(buffer, LAYOUT.semLock, 1) : Semaphore.at(buffer, LAYOUT.semLock);
-        return { lock: () => s.waitSync(), unlock: () => s.post() };
+        return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close({ destroy: create }) };
       },
     },
     pingpong: {
@@ -449,6 +482,67 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
         },
       },
     ],
+    contended: {
+      c: 'named-sem',
+      // The parent creates it (and unlinks it on close); the peer finds it by the name in the region.
+      open(buffer, create) {
+        let s: NamedSemaphore;
+        if (create) {
+          s = NamedSemaphore.create({ value: 1 });
+          writeName(buffer, s.name);
+        } else s = NamedSemaphore.open(readName(buffer));
+        return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close() };
+      },
+    },
+  },
+  {
+    id: 'eventfd',
+    title: 'EventFd: two eventfd(2) counters, one per direction; waitSync polls then reads (C: blocking read/write)',
+    pingpong: {
+      c: 'eventfd',
+      workers: ['processes', 'threads'],
+      ping(buffer) {
+        const e1 = EventFd.create();
+        const e2 = EventFd.create();
+        const stop = () => {
+          Atomics.store(word(buffer, LAYOUT.stop), 0, 1);
+          e1.post();
+        };
+        return {
+          fds: [e1.fd, e2.fd],
+          roundTrip() {
+            e1.post();
+            e2.waitSync();
+          },
+          async roundTripAsync() {
+            e1.post();
+            await e2.wait();
+          },
+          stop,
+          close() {
+            e1.close();
+            e2.close();
+          },
+        };
+      },
+      pong(buffer, fds) {
+        const e1 = EventFd.inherit(fds[0]!);
+        const e2 = EventFd.inherit(fds[1]!);
+        const stop = word(buffer, LAYOUT.stop);
+        return {
+          serveOne() {
+            e1.waitSync();
+            if (Atomics.load(stop, 0) !== 0) {
+              e1.close();
+              e2.close();
+              return false;
+            }
+            e2.post();
+            return true;
+          },
+        };
+      },
+    },
   },
   {
     id: 'futex',

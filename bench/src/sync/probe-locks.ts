@@ -1,10 +1,12 @@
 // The locks the sync semantics probe (runners/sync-semantics.ts) looks at, over one shared region
 // (layout below). It needs more than primitives.ts's contended locks — a timed take, the async form,
 // robust recovery, named handles — and adds V8's Atomics.wait/notify made into the same 3-state lock
-// as FutexMutex, sleeping in V8's per-process emulation instead of futex(2), for comparison.
-import { FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
+// as FutexMutex, sleeping in V8's per-process emulation instead of futex(2), for comparison. The two
+// primitives that are not locks are probed as the lock each makes: a Cond as a monitor (a `held`
+// word guarded by a Mutex, waited for on the Cond), an EventFd in semaphore mode with one unit.
+import { Cond, EventFd, FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
 
-export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'rwlock', 'semaphore', 'futex-semaphore', 'named-semaphore'] as const;
+export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'rwlock', 'cond', 'semaphore', 'futex-semaphore', 'named-semaphore', 'eventfd'] as const;
 export type PrimitiveId = (typeof PRIMITIVES)[number];
 
 // Byte offsets in the probe's region.
@@ -18,6 +20,11 @@ const MUTEX = 64;
 const ROBUST = 128;
 const SEM = 192;
 const RWLOCK = 256; // the write lock (56 bytes)
+const COND_HELD = 32;
+const COND_MUTEX = 320;
+const COND = 384;
+/** A child process gets the eventfd as this fd (after the region's 3). */
+export const EVENTFD_CHILD_FD = 4;
 export const REGION_BYTES = 4096;
 
 export interface Lock {
@@ -29,11 +36,32 @@ export interface Lock {
   acquireAsync?: () => Promise<void>;
   /** A robust mutex's note that its last owner died (then repaired). */
   recovered?: boolean;
+  /** Releases this party's handle (an eventfd's fd). */
+  close?: () => void;
 }
 
-/** Creates, in the creator's process, what the primitive needs (named: a name to pass on). */
-export function setUp(id: PrimitiveId, buffer: SharedArrayBuffer): { name?: string; close(): void } {
+/** What a party gets besides the region: a named semaphore's name, or an eventfd it owns. */
+export interface Reach {
+  name?: string;
+  fd?: number;
+}
+
+/** The syscall (x86_64 number) a party blocked taking the lock sleeps in. */
+export function sleepSyscall(id: PrimitiveId): { nr: number; name: string } {
+  return id === 'eventfd' ? { nr: 7, name: 'poll(2)' } : { nr: 202, name: 'futex(2)' };
+}
+
+/** Creates, in the creator's process, what the primitive needs (a name or an fd to pass on). */
+export function setUp(id: PrimitiveId, buffer: SharedArrayBuffer): { name?: string; fd?: number; close(): void } {
   if (id === 'mutex') Mutex.create(buffer, MUTEX);
+  if (id === 'cond') {
+    Mutex.create(buffer, COND_MUTEX);
+    Cond.create(buffer, COND);
+  }
+  if (id === 'eventfd') {
+    const e = EventFd.create({ semaphore: true, initial: 1 });
+    return { fd: e.fd, close: () => e.close() };
+  }
   if (id === 'robust-mutex') Mutex.create(buffer, ROBUST, { robust: true });
   if (id === 'rwlock') RwLock.create(buffer, RWLOCK);
   if (id === 'semaphore') Semaphore.create(buffer, SEM, 1);
@@ -84,7 +112,8 @@ function timedOut(err: unknown): boolean {
 }
 
 /** The primitive `id` as a lock, in this thread or process. */
-export function lockOf(id: PrimitiveId, buffer: SharedArrayBuffer, name?: string): Lock {
+export function lockOf(id: PrimitiveId, buffer: SharedArrayBuffer, reach: Reach = {}): Lock {
+  const name = reach.name;
   switch (id) {
     case 'futex-mutex': {
       const m = new FutexMutex(buffer, FUTEX);
@@ -131,6 +160,59 @@ export function lockOf(id: PrimitiveId, buffer: SharedArrayBuffer, name?: string
     case 'futex-semaphore': {
       const s = FutexSemaphore.at(buffer, FSEM);
       return { acquire: () => s.waitSync(), acquireWithin: (ms) => within(() => s.waitSync(ms)), release: () => s.post(), acquireAsync: () => s.wait() };
+    }
+    case 'cond': {
+      // A monitor: `held` changes only under the mutex; a taker waits on the cond while it is set.
+      const m = Mutex.at(buffer, COND_MUTEX);
+      const c = Cond.at(buffer, COND);
+      const held = new Int32Array(buffer, COND_HELD, 1);
+      const take = (ms: number | undefined) => {
+        const deadline = ms === undefined ? Infinity : Date.now() + ms;
+        m.lockSync();
+        try {
+          while (held[0] !== 0) {
+            if (deadline !== Infinity && Date.now() >= deadline) return false;
+            try {
+              c.waitSync(m, deadline === Infinity ? undefined : Math.max(1, deadline - Date.now()));
+            } catch (err) {
+              if (!timedOut(err)) throw err;
+            }
+          }
+          held[0] = 1;
+          return true;
+        } finally {
+          m.unlock();
+        }
+      };
+      return {
+        acquire: () => void take(undefined),
+        acquireWithin: (ms) => take(ms),
+        release: () => {
+          m.lockSync();
+          held[0] = 0;
+          c.signal();
+          m.unlock();
+        },
+        acquireAsync: async () => {
+          await m.lock();
+          try {
+            while (held[0] !== 0) await c.wait(m);
+            held[0] = 1;
+          } finally {
+            m.unlock();
+          }
+        },
+      };
+    }
+    case 'eventfd': {
+      const e = EventFd.inherit(reach.fd!);
+      return {
+        acquire: () => void e.waitSync(),
+        acquireWithin: (ms) => within(() => void e.waitSync(ms)),
+        release: () => e.post(),
+        acquireAsync: async () => void (await e.wait()),
+        close: () => e.close(),
+      };
     }
     case 'named-semaphore': {
       const s = NamedSemaphore.open(name!);

@@ -1,13 +1,16 @@
-// A party of the sync semantics probe, run as a child process (the region as fd 3; argv: one JSON
-// object) or as a worker thread (workerData, with the region's buffer). Reports one JSON line / message.
+// A party of the sync semantics probe, run as a child process (the region as fd 3, an eventfd as fd 4;
+// argv: one JSON object) or as a worker thread (workerData, with the region's buffer and the parent's
+// eventfd number, which it duplicates). Reports one JSON line / message.
 //   count      {id, name?, count, parties}: increments the shared counter `count` times under the lock
 //   hold       {id, name?, ms?}: takes the lock, says {"held":true}; stays until killed, or releases
 //              after `ms` and says {"released":true}
 //   sleep      {id, name?}: says {"sleeping":pid}, blocks taking the lock, says how long it slept
-//   unrelated  {id, name?}: a process that inherited nothing tries to reach the primitive
+//   unrelated  {id, name?, fd?, pid?}: a process that inherited nothing tries to reach the primitive
+import { openSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { dupCloseOnExec } from '@ipc-compare/native';
 import { SharedRegion } from '@ipc-compare/sync';
-import { COUNTER, READY, lockOf, type PrimitiveId } from './probe-locks.js';
+import { COUNTER, EVENTFD_CHILD_FD, READY, lockOf, type PrimitiveId, type Reach } from './probe-locks.js';
 
 interface Args {
   mode: 'count' | 'hold' | 'sleep' | 'unrelated';
@@ -17,6 +20,9 @@ interface Args {
   parties?: number;
   ms?: number;
   buffer?: SharedArrayBuffer;
+  /** A thread's (and the unrelated party's): the parent's eventfd, and the parent. */
+  fd?: number;
+  pid?: number;
 }
 
 const args = (isMainThread ? JSON.parse(process.argv[2]!) : workerData) as Args;
@@ -26,11 +32,18 @@ function region(): SharedArrayBuffer {
   return args.buffer ?? SharedRegion.inherit(3).buffer;
 }
 
+function reach(): Reach {
+  if (args.id !== 'eventfd') return { name: args.name };
+  return { fd: isMainThread ? EVENTFD_CHILD_FD : dupCloseOnExec(args.fd!) };
+}
+
 if (args.mode === 'unrelated') {
   // Nothing was inherited: fd 3 is not the region. Only a name can lead anywhere.
   try {
-    if (args.id !== 'named-semaphore') region();
-    const lock = lockOf(args.id, new SharedArrayBuffer(4096), args.name);
+    if (args.id !== 'named-semaphore' && args.id !== 'eventfd') region();
+    // An eventfd has no name: the one path left is the creator's /proc/PID/fd entry.
+    const r = args.id === 'eventfd' ? { fd: openSync(`/proc/${args.pid}/fd/${args.fd}`, 'r+') } : reach();
+    const lock = lockOf(args.id, new SharedArrayBuffer(4096), r);
     lock.acquire();
     lock.release();
     say({ ok: true });
@@ -40,7 +53,7 @@ if (args.mode === 'unrelated') {
   }
 } else {
   const buffer = region();
-  const lock = lockOf(args.id, buffer, args.name);
+  const lock = lockOf(args.id, buffer, reach());
   const i32 = new Int32Array(buffer);
   if (args.mode === 'count') {
     Atomics.add(i32, READY / 4, 1);
@@ -50,6 +63,7 @@ if (args.mode === 'unrelated') {
       i32[COUNTER / 4] = i32[COUNTER / 4]! + 1;
       lock.release();
     }
+    lock.close?.();
     say({ done: args.count });
   } else if (args.mode === 'hold') {
     lock.acquire();
@@ -58,6 +72,7 @@ if (args.mode === 'unrelated') {
     else {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, args.ms); // holds it this long
       lock.release();
+      lock.close?.();
       say({ released: true });
     }
   } else {
@@ -66,5 +81,6 @@ if (args.mode === 'unrelated') {
     lock.acquire();
     say({ acquiredAfterMs: Number(process.hrtime.bigint() - t0) / 1e6 });
     lock.release();
+    lock.close?.();
   }
 }

@@ -225,6 +225,7 @@ void InitFd(Napi::Env env, Napi::Object exports) {
   c.Set("F_SETFL", F_SETFL);
   c.Set("F_GETFD", F_GETFD);
   c.Set("F_SETFD", F_SETFD);
+  c.Set("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC);
   c.Set("FD_CLOEXEC", FD_CLOEXEC);
   c.Set("O_NONBLOCK", O_NONBLOCK);
   c.Set("O_RDONLY", O_RDONLY);

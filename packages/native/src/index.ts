@@ -146,6 +146,7 @@ export interface NativeConstants {
   F_SETFL: number;
   F_GETFD: number;
   F_SETFD: number;
+  F_DUPFD_CLOEXEC: number;
   FD_CLOEXEC: number;
   O_NONBLOCK: number;
   O_RDONLY: number;
@@ -308,6 +309,8 @@ interface Addon {
   LockAgent: LockAgentConstructor;
   eventfdCreate(initial: number, semaphore: boolean): number;
   eventfdRead(fd: number): number;
+  /** Blocks until the counter is > 0 and reads it (poll, then read), or -1 after `timeoutMs`. */
+  eventfdWait(fd: number, timeoutMs?: number): number;
   eventfdWrite(fd: number, n: number): boolean;
   constants: NativeConstants;
 }
@@ -430,6 +433,7 @@ export const eventfdCreate: Addon['eventfdCreate'] = addon.eventfdCreate;
 /** read(2) of the counter: its value (reset to 0), 1 in semaphore mode, or -1 if it is 0. */
 export const eventfdRead: Addon['eventfdRead'] = addon.eventfdRead;
 /** write(2) adding `n` (1 … 2^53 − 1); false if the counter would pass 2^64 − 2 (would block). */
+export const eventfdWait: Addon['eventfdWait'] = addon.eventfdWait;
 export const eventfdWrite: Addon['eventfdWrite'] = addon.eventfdWrite;
 
 // ---- fifo.cc ---------------------------------------------------------------------------------------
@@ -495,6 +499,11 @@ export function isNonBlocking(fd: number): boolean {
 export function setCloseOnExec(fd: number, on: boolean): void {
   const flags = fcntl(fd, constants.F_GETFD);
   fcntl(fd, constants.F_SETFD, on ? flags | constants.FD_CLOEXEC : flags & ~constants.FD_CLOEXEC);
+}
+
+/** A close-on-exec duplicate of `fd` (the lowest free number), for a second owner of the same open file. */
+export function dupCloseOnExec(fd: number): number {
+  return fcntl(fd, constants.F_DUPFD_CLOEXEC, 0);
 }
 
 /** F_GETPIPE_SZ: the pipe's capacity in bytes. */

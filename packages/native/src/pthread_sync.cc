@@ -43,7 +43,7 @@ namespace {
 
 template <typename T>
 T* PrimitiveAt(const Napi::CallbackInfo& info, size_t bufArg, size_t offArg, SharedSpan* keep = nullptr) {
-  SharedSpan s = ArgShared(info, bufArg, offArg, sizeof(T), alignof(T));
+  SharedSpan s = ArgShared(info, bufArg, offArg, sizeof(T), alignof(T), keep != nullptr);
   T* p = static_cast<T*>(s.p);
   if (keep != nullptr) *keep = std::move(s);
   return p;

@@ -85,21 +85,22 @@ Napi::Value MapShared(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-SharedSpan ArgShared(const Napi::CallbackInfo& info, size_t bufArg, size_t offArg, size_t size, size_t align) {
+SharedSpan ArgShared(const Napi::CallbackInfo& info, size_t bufArg, size_t offArg, size_t size, size_t align, bool keepMapped) {
   Napi::Env env = info.Env();
   napi_value raw = info[bufArg];
   v8::Local<v8::Value> v = ToV8(raw);
   if (!v->IsSharedArrayBuffer()) throw InvalidArgType(env, "buffer", "SharedArrayBuffer", raw);
-  std::shared_ptr<v8::BackingStore> store = v.As<v8::SharedArrayBuffer>()->GetBackingStore();
+  v8::Local<v8::SharedArrayBuffer> sab = v.As<v8::SharedArrayBuffer>();
   int offset = ArgInt(info, offArg, "offset", 0);
   size_t off = static_cast<size_t>(offset);
-  if (off + size > store->ByteLength()) {
+  size_t length = sab->ByteLength();
+  if (off + size > length) {
     throw RangeErr(env, "The primitive at offset " + std::to_string(off) + " (" + std::to_string(size) +
-                            " bytes) does not fit the " + std::to_string(store->ByteLength()) + "-byte buffer");
+                            " bytes) does not fit the " + std::to_string(length) + "-byte buffer");
   }
-  uintptr_t addr = reinterpret_cast<uintptr_t>(store->Data()) + off;
+  uintptr_t addr = reinterpret_cast<uintptr_t>(sab->Data()) + off;
   if (addr % align != 0) throw RangeErr(env, "The offset " + std::to_string(off) + " is not " + std::to_string(align) + "-byte aligned");
-  return SharedSpan{reinterpret_cast<void*>(addr), std::move(store)};
+  return SharedSpan{reinterpret_cast<void*>(addr), keepMapped ? sab->GetBackingStore() : nullptr};
 }
 
 void InitShared(Napi::Env env, Napi::Object exports) {

@@ -93,7 +93,7 @@ int SemWaitUntil(sem_t* sem, const timespec* deadline) {
 }
 
 sem_t* SemAt(const Napi::CallbackInfo& info, SharedSpan* keep = nullptr) {
-  SharedSpan s = ArgShared(info, 0, 1, sizeof(sem_t), alignof(sem_t));
+  SharedSpan s = ArgShared(info, 0, 1, sizeof(sem_t), alignof(sem_t), keep != nullptr);
   sem_t* sem = static_cast<sem_t*>(s.p);
   if (keep != nullptr) *keep = std::move(s);
   return sem;
@@ -367,14 +367,14 @@ class SyncWaiter : public Napi::ObjectWrap<SyncWaiter> {
     std::string kind = info[0].As<Napi::String>().Utf8Value();
     auto s = std::make_shared<WaitState>();
     if (kind == "futex") {
-      SharedSpan span = ArgShared(info, 1, 2, 4, 4);
+      SharedSpan span = ArgShared(info, 1, 2, 4, 4, true);
       auto* word = static_cast<uint32_t*>(span.p);
       uint32_t expected = static_cast<uint32_t>(ArgInt(info, 3, "expected"));
       s->keep = span.store;
       s->step = [word, expected](const timespec* until) { return FutexWaitUntil(word, expected, until); };
       s->syscall = "futex";
     } else if (kind == "sem") {
-      SharedSpan span = ArgShared(info, 1, 2, sizeof(sem_t), alignof(sem_t));
+      SharedSpan span = ArgShared(info, 1, 2, sizeof(sem_t), alignof(sem_t), true);
       auto* sem = static_cast<sem_t*>(span.p);
       s->keep = span.store;
       s->step = [sem](const timespec* until) { return SemWaitUntil(sem, until); };

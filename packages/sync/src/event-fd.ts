@@ -2,9 +2,9 @@
 // whole counter (resetting it to 0) — or, in semaphore mode, one unit (returning 1). The fd is
 // readable while the counter is > 0, so the async wait is plain event-loop polling (no thread, no
 // threadpool) and a child that inherits the fd (as a stdio fd) posts to the same counter. The fd is
-// close-on-exec and non-blocking; waitSync polls it, then reads.
+// close-on-exec and non-blocking; waitSync reads it, polling while it is empty (one addon call).
 import { OwnedFd, abortError, ipcError, validateBoolean, validateInteger, waitFd } from '@ipc-compare/core';
-import { constants, errnoError, eventfdCreate, eventfdRead, eventfdWrite, fcntl, poll, setNonBlocking } from '@ipc-compare/native';
+import { constants, errnoError, eventfdCreate, eventfdRead, eventfdWait, eventfdWrite, fcntl, setNonBlocking } from '@ipc-compare/native';
 import { readlinkSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import { closedPrimitive, timedOut } from './errors.js';
@@ -79,17 +79,12 @@ export class EventFd {
     return v < 0 ? 0 : v;
   }
 
-  /** Blocks the calling thread (poll(2), then read) until the counter is > 0; ETIMEDOUT after `timeoutMs`. */
+  /** Blocks the calling thread (read; poll(2) while empty) until the counter is > 0; ETIMEDOUT after `timeoutMs`. */
   waitSync(timeoutMs?: number): number {
     checkTimeout(timeoutMs);
-    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
-    for (;;) {
-      const v = eventfdRead(this.fd);
-      if (v >= 0) return v;
-      // Readable but empty again: another reader (thread or process) took it first; wait again.
-      const left = deadline === Infinity ? -1 : Math.max(0, Math.ceil(deadline - performance.now()));
-      if (poll(this.fd, constants.POLLIN, left) === 0) throw timedOut('poll', timeoutMs);
-    }
+    const v = eventfdWait(this.fd, timeoutMs);
+    if (v < 0) throw timedOut('poll', timeoutMs);
+    return v;
   }
 
   /** Resolves with what waitSync returns, waiting on the event loop; ETIMEDOUT, AbortError. */

@@ -2,6 +2,7 @@
 // SharedArrayBuffer. Post `buffer` to a worker (it shares the same pages); give `fd` to a child
 // process as an inherited stdio fd and map it there with SharedRegion.inherit().
 import { randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { OwnedFd, ipcError, validateInteger } from '@ipc-compare/core';
 import { fstat, mapShared, memfdCreate } from '@ipc-compare/native';
 
@@ -30,7 +31,7 @@ export class SharedRegion {
   static inherit(fd: number): SharedRegion {
     validateInteger(fd, 'fd', 0, 2 ** 31 - 1);
     const st = fstat(fd);
-    if (st.type !== 'file' || st.size === 0) throw ipcError('ERR_INVALID_ARG_VALUE', `fd ${fd} is not a shared region (a ${st.type} of ${st.size} bytes)`);
+    if (st.type !== 'file' || st.size === 0) throw ipcError('ERR_INVALID_ARG_VALUE', `fd ${fd} is not a shared region (${describeFd(fd)}, ${st.size} bytes)`);
     const owned = OwnedFd.own(fd, 'shared region');
     try {
       return new SharedRegion(owned, mapShared(fd, st.size));
@@ -56,5 +57,14 @@ export class SharedRegion {
    */
   close(): void {
     this.#fd.close();
+  }
+}
+
+/** What an fd is, as /proc names it (e.g. "anon_inode:[eventpoll]", "pipe:[123]"). */
+function describeFd(fd: number): string {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return 'unknown';
   }
 }
