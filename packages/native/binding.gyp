@@ -14,6 +14,7 @@
         "src/process.cc",
         "src/pthread_sync.cc",
         "src/shared.cc",
+        "src/shm.cc",
         "src/socket.cc",
         "src/sync.cc"
       ],

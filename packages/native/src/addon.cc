@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ipc::InitProcess(env, exports);
   ipc::InitPthreadSync(env, exports);
   ipc::InitShared(env, exports);
+  ipc::InitShm(env, exports);
   ipc::InitSocket(env, exports);
   ipc::InitSync(env, exports);
   return exports;

@@ -12,6 +12,7 @@ void InitPoller(Napi::Env env, Napi::Object exports);
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitPthreadSync(Napi::Env env, Napi::Object exports);
 void InitShared(Napi::Env env, Napi::Object exports);
+void InitShm(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitSync(Napi::Env env, Napi::Object exports);
 }  // namespace ipc

@@ -75,6 +75,17 @@ export interface NamedSemaphoreConstructor {
   unlink(name: string): void;
 }
 
+/** shmctl(IPC_STAT) of an XSI segment. */
+export interface XsiStat {
+  size: number;
+  attached: number;
+  /** Permission bits (e.g. 0o600). */
+  mode: number;
+  creatorPid: number;
+  /** IPC_RMID done, still attached somewhere. */
+  removed: boolean;
+}
+
 /** An async wait on a thread of its own (never the libuv threadpool). */
 export interface SyncWaiter {
   /** Ends the wait within 50 ms ('cancelled'), unless it completed first (then it reports that). */
@@ -277,6 +288,17 @@ interface Addon {
   recvfromCred(fd: number, buffer: Uint8Array, flags?: number): -1 | [number, SockAddr | null, PeerCred | null];
   memfdCreate(name: string, length: number): number;
   mapShared(fd: number, length: number): SharedArrayBuffer;
+  shmCreate(name: string, length: number): number;
+  shmOpenExisting(name: string): number;
+  shmUnlink(name: string): void;
+  fileReserve(fd: number, length: number): void;
+  msyncShared(buffer: SharedArrayBuffer): void;
+  xsiCreate(key: number, length: number): number;
+  xsiFind(key: number): number;
+  xsiAttach(id: number, minLength: number): SharedArrayBuffer;
+  xsiRemove(id: number): void;
+  xsiStat(id: number): XsiStat;
+  pidfdOpen(pid: number): number;
   futexWait(buffer: SharedArrayBuffer, offset: number, expected: number, timeoutMs?: number): WaitOutcome;
   futexWake(buffer: SharedArrayBuffer, offset: number, count: number): number;
   semInit(buffer: SharedArrayBuffer, offset: number, value: number): void;
@@ -366,6 +388,8 @@ export const getCpu: Addon['getCpu'] = addon.getCpu;
 export const cpuTimeNs: Addon['cpuTimeNs'] = addon.cpuTimeNs;
 /** prctl(PR_SET_PDEATHSIG): get `signal` when the parent exits. True if the parent is already gone. */
 export const setParentDeathSignal: Addon['setParentDeathSignal'] = addon.setParentDeathSignal;
+/** pidfd_open(2): an fd (close-on-exec) that turns readable when process `pid` ends. */
+export const pidfdOpen: Addon['pidfdOpen'] = addon.pidfdOpen;
 export const constants: Readonly<NativeConstants> = Object.freeze({ ...addon.constants });
 
 // ---- shared.cc, sync.cc ----------------------------------------------------------------------------
@@ -380,6 +404,27 @@ export const memfdCreate: Addon['memfdCreate'] = addon.memfdCreate;
  * is unmapped when the last SharedArrayBuffer over it is collected, in every thread it was posted to.
  */
 export const mapShared: Addon['mapShared'] = addon.mapShared;
+
+// ---- shm.cc --------------------------------------------------------------------------------------
+
+/** shm_open(O_CREAT|O_EXCL, 0600) of `length` bytes, reserved (ENOSPC now, not SIGBUS later); unlinked again on failure. */
+export const shmCreate: Addon['shmCreate'] = addon.shmCreate;
+/** shm_open(O_RDWR) of an existing POSIX shm object (ENOENT if there is none). */
+export const shmOpenExisting: Addon['shmOpenExisting'] = addon.shmOpenExisting;
+export const shmUnlink: Addon['shmUnlink'] = addon.shmUnlink;
+/** ftruncate + posix_fallocate of a new file: its blocks exist before anyone maps it. */
+export const fileReserve: Addon['fileReserve'] = addon.fileReserve;
+/** msync(MS_SYNC) over a whole file-backed SharedArrayBuffer. */
+export const msyncShared: Addon['msyncShared'] = addon.msyncShared;
+/** shmget(key, length, IPC_CREAT|IPC_EXCL|0600); key 0 = IPC_PRIVATE. Returns the id. */
+export const xsiCreate: Addon['xsiCreate'] = addon.xsiCreate;
+/** shmget(key, 0, 0): the id of the segment with that key (ENOENT if none). */
+export const xsiFind: Addon['xsiFind'] = addon.xsiFind;
+/** shmat as a SharedArrayBuffer (shmdt when the last view is gone); ERR_OUT_OF_RANGE if smaller than minLength. */
+export const xsiAttach: Addon['xsiAttach'] = addon.xsiAttach;
+/** shmctl(IPC_RMID): gone once the last process detaches; attaching afterwards fails. */
+export const xsiRemove: Addon['xsiRemove'] = addon.xsiRemove;
+export const xsiStat: Addon['xsiStat'] = addon.xsiStat;
 /** futex(FUTEX_WAIT) on the 32-bit word at `offset` (not FUTEX_PRIVATE: works across processes). Blocks. */
 export const futexWait: Addon['futexWait'] = addon.futexWait;
 /** futex(FUTEX_WAKE): wakes up to `count` waiters on the word in any process; returns how many. */

@@ -77,6 +77,15 @@ Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), before == 1 || getppid() != before);
 }
 
+// pidfdOpen(pid) -> an fd that becomes readable when the process ends (pidfd_open(2), close-on-exec):
+// how a peer's death is noticed without a connection to break (shared memory).
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  int pid = ArgInt(info, 0, "pid", 1);
+  long fd = syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) ThrowErrno(info.Env(), "pidfd_open");
+  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+}
+
 }  // namespace
 
 void InitProcess(Napi::Env env, Napi::Object exports) {
@@ -84,6 +93,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("getAffinity", Napi::Function::New(env, GetAffinity, "getAffinity"));
   exports.Set("getCpu", Napi::Function::New(env, GetCpu, "getCpu"));
   exports.Set("cpuTimeNs", Napi::Function::New(env, CpuTimeNs, "cpuTimeNs"));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
 }
 

@@ -77,13 +77,24 @@ Napi::Value MapShared(const Napi::CallbackInfo& info) {
   }
   void* p = mmap(nullptr, static_cast<size_t>(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) ThrowErrno(env, "mmap");
-  std::unique_ptr<v8::BackingStore> store =
-      v8::SharedArrayBuffer::NewBackingStore(p, static_cast<size_t>(length), Unmap, nullptr);
+  return WrapShared(env, p, static_cast<size_t>(length), Unmap);
+}
+
+}  // namespace
+
+Napi::Value WrapShared(Napi::Env env, void* p, size_t length, v8::BackingStore::DeleterCallback release) {
+  std::unique_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(p, length, release, nullptr);
   v8::Local<v8::SharedArrayBuffer> sab = v8::SharedArrayBuffer::New(v8::Isolate::GetCurrent(), std::move(store));
   return Napi::Value(env, FromV8(sab));
 }
 
-}  // namespace
+void* SharedData(Napi::Env env, Napi::Value v, size_t* length) {
+  v8::Local<v8::Value> local = ToV8(v);
+  if (!local->IsSharedArrayBuffer()) throw InvalidArgType(env, "buffer", "SharedArrayBuffer", v);
+  v8::Local<v8::SharedArrayBuffer> sab = local.As<v8::SharedArrayBuffer>();
+  *length = sab->ByteLength();
+  return sab->Data();
+}
 
 SharedSpan ArgShared(const Napi::CallbackInfo& info, size_t bufArg, size_t offArg, size_t size, size_t align, bool keepMapped) {
   Napi::Env env = info.Env();

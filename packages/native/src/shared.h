@@ -24,4 +24,11 @@ struct SharedSpan {
 // argument keeps the memory alive while it runs.
 SharedSpan ArgShared(const Napi::CallbackInfo& info, size_t bufArg, size_t offArg, size_t size, size_t align, bool keepMapped = false);
 
+// A SharedArrayBuffer over memory this process mapped (mmap, shmat); `release` (munmap, shmdt) runs
+// when the last SharedArrayBuffer over it is gone, in whichever isolate that is.
+Napi::Value WrapShared(Napi::Env env, void* p, size_t length, v8::BackingStore::DeleterCallback release);
+
+// The memory of a SharedArrayBuffer argument and its length (ERR_INVALID_ARG_TYPE if it is not one).
+void* SharedData(Napi::Env env, Napi::Value v, size_t* length);
+
 }  // namespace ipc

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { OwnedFd, ipcError, validateInteger } from '@ipc-compare/core';
-import { fstat, mapShared, memfdCreate } from '@ipc-compare/native';
+import { fstat, mapShared, memfdCreate, setCloseOnExec } from '@ipc-compare/native';
 
 export class SharedRegion {
   readonly buffer: SharedArrayBuffer;
@@ -27,12 +27,13 @@ export class SharedRegion {
     }
   }
 
-  /** Maps a region whose fd this process inherited (it takes the fd over); its size is the file's. */
+  /** Maps a region whose fd this process inherited (it takes the fd over: ERR_FD_IN_USE if already taken); its size is the file's. */
   static inherit(fd: number): SharedRegion {
     validateInteger(fd, 'fd', 0, 2 ** 31 - 1);
     const st = fstat(fd);
     if (st.type !== 'file' || st.size === 0) throw ipcError('ERR_INVALID_ARG_VALUE', `fd ${fd} is not a shared region (${describeFd(fd)}, ${st.size} bytes)`);
-    const owned = OwnedFd.own(fd, 'shared region');
+    const owned = OwnedFd.adopt(fd, 'shared region'); // ERR_FD_IN_USE if a channel or region here owns it
+    setCloseOnExec(fd, true); // inherited without it: it goes no further
     try {
       return new SharedRegion(owned, mapShared(fd, st.size));
     } catch (err) {

@@ -1,0 +1,416 @@
+// A Channel over two rings in a shared region (ring.ts): messages keep their boundaries at any size,
+// the sender waits (never drops) when the ring is full, close() is end of stream for the other side.
+//  - async path: a send copies into the ring at once when there is room and resolves; otherwise it
+//    queues and a pump waits for room. A recv takes a waiting message at once; otherwise it waits.
+//    Waiting is off the JS thread (a SyncWaiter thread on the futex word, never libuv's threadpool)
+//    raced against the peer's pidfd on the event loop, so a dead peer ends every wait.
+//  - blocking path: sendSync/recvSync spin briefly, then sleep in futex(2) in slices, looking at the
+//    peer's pidfd between slices: a dead peer is an error within a slice, never a hang.
+import { AbortGroups, OwnedFd, abortError, closedError, ipcError, validateBytes, waitFd, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
+import { SyncWaiter, constants, errnoError, futexWait, pidfdOpen, poll } from '@ipc-compare/native';
+import { constants as os } from 'node:os';
+import type { Region } from './regions.js';
+import { RingConsumer, RingProducer } from './ring.js';
+
+/** Blocking waits sleep this long at most before they look at the peer's pidfd again. */
+const SLICE_MS = 100;
+/** Sends settled at once per event-loop turn before the next one waits for a turn (timers must run). */
+const SENDS_PER_TURN = 64;
+
+export interface ShmChannelOptions {
+  transport: string;
+  region: Region;
+  /** Ring 0 carries the creator's messages: the creator sends on 0, the attacher on 1. */
+  side: 'creator' | 'attacher';
+  capacity: number;
+  peerPid: number;
+  /** Loads of the ring's index before a side sleeps (0: sleep at once). */
+  spin: number;
+}
+
+interface QueuedSend {
+  data: Uint8Array;
+  from: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignal;
+}
+
+interface PendingRecv {
+  resolve: (m: Uint8Array | null) => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignal;
+}
+
+export class ShmChannel implements Channel {
+  readonly transport: string;
+  readonly #region: Region;
+  readonly #tx: RingProducer;
+  readonly #rx: RingConsumer;
+  readonly #pidfd: OwnedFd;
+  readonly #spin: number;
+  #closed = false;
+  #ended = false;
+  #peerGone = false;
+  /** The message being reassembled from fragments (async path). */
+  #parts: Uint8Array[] = [];
+  readonly #sends: QueuedSend[] = [];
+  readonly #recvs: PendingRecv[] = [];
+  #sendPump: Promise<void> = Promise.resolve();
+  #recvPump: Promise<void> = Promise.resolve();
+  #sendPumping = false;
+  #recvPumping = false;
+  #sentThisTurn = 0;
+  #endPromise: Promise<void> | null = null;
+  /** The waiter thread each direction's pump sleeps on (cancelled when nobody waits any more). */
+  readonly #sleeping: { tx: SyncWaiter | null; rx: SyncWaiter | null } = { tx: null, rx: null };
+  /** Ends the async waits in progress (close, peer death). */
+  readonly #stop = new AbortController();
+  readonly #sendAborts = new AbortGroups<QueuedSend>((signal, members) => this.#abortSends(signal, members));
+  readonly #recvAborts = new AbortGroups<PendingRecv>((signal, members) => this.#abortRecvs(signal, members));
+  lastTruncation: { length: number; received: number } | null = null;
+
+  constructor(o: ShmChannelOptions) {
+    this.transport = o.transport;
+    this.#region = o.region;
+    const out = o.side === 'creator' ? 0 : 1;
+    this.#tx = new RingProducer(o.region.buffer, out, o.capacity);
+    this.#rx = new RingConsumer(o.region.buffer, out === 0 ? 1 : 0, o.capacity);
+    this.#pidfd = OwnedFd.own(pidfdOpen(o.peerPid), `${o.transport} peer pidfd`);
+    this.#spin = o.spin;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Futex wakes this side made (the rest of its publishes cost no syscall). */
+  get syscalls(): { reads: number; writes: number; wouldBlock: number } {
+    return { reads: this.#rx.wakes, writes: this.#tx.wakes, wouldBlock: 0 };
+  }
+
+  fds(): number[] {
+    return [];
+  }
+
+  // ---- async send ----------------------------------------------------------------------------------
+
+  send(data: Uint8Array, opts: SendOptions = {}): Promise<void> {
+    try {
+      validateBytes(data, 'data');
+      this.#checkSend();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.#sends.length === 0 && this.#sentThisTurn < SENDS_PER_TURN) {
+      const from = this.#tx.write(data, 0);
+      if (from === -1) {
+        if (this.#sentThisTurn++ === 0) setImmediate(() => (this.#sentThisTurn = 0));
+        return Promise.resolve();
+      }
+      return this.#queue(data, from, signal);
+    }
+    return this.#queue(data, 0, signal);
+  }
+
+  /** Each chunk is a message of its own (boundaries), queued together in order. */
+  sendv(chunks: readonly Uint8Array[], opts: SendOptions = {}): Promise<void> {
+    if (!Array.isArray(chunks)) return Promise.reject(ipcError('ERR_INVALID_ARG_TYPE', 'The "chunks" argument must be an array of Uint8Array'));
+    return Promise.all(chunks.map((c) => this.send(c, opts))).then(() => {});
+  }
+
+  sendvSync(chunks: readonly Uint8Array[]): void {
+    for (const c of chunks) this.sendSync(c);
+  }
+
+  #queue(data: Uint8Array, from: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const item: QueuedSend = { data, from, resolve, reject, signal };
+      this.#sends.push(item);
+      if (signal) this.#sendAborts.add(signal, item);
+      this.#kickSends();
+    });
+  }
+
+  // A pump clears its flag itself, synchronously, as its loop ends (a flag cleared in a later
+  // .finally() would strand an operation queued in between), and may end before its first await:
+  // the peer, in another process, can make room or data appear at any moment.
+  #kickSends(): void {
+    if (this.#sendPumping) return;
+    this.#sendPumping = true;
+    this.#sendPump = this.#pumpSends();
+  }
+
+  #kickRecvs(): void {
+    if (this.#recvPumping) return;
+    this.#recvPumping = true;
+    this.#recvPump = this.#pumpRecvs();
+  }
+
+  async #pumpSends(): Promise<void> {
+    try {
+      if (this.#sentThisTurn >= SENDS_PER_TURN) await new Promise<void>((r) => setImmediate(r));
+      while (this.#sends.length > 0 && !this.#closed) {
+        const item = this.#sends[0]!;
+        if (this.#peerGone || this.#tx.readerClosed) return this.#failSends(this.#pipeError());
+        const from = this.#tx.write(item.data, item.from);
+        if (from === -1) {
+          this.#sends.shift();
+          if (item.signal) this.#sendAborts.delete(item.signal, item);
+          item.resolve();
+          continue;
+        }
+        item.from = from;
+        const need = this.#tx.recordBytes(item.data.length - from);
+        if (this.#tx.prepareSleep(need)) await this.#sleepAsync('tx', this.#tx.waitWord);
+      }
+    } finally {
+      this.#sendPumping = false;
+    }
+  }
+
+  #abortSends(signal: AbortSignal, members: ReadonlySet<QueuedSend>): void {
+    for (const item of members) {
+      const i = this.#sends.indexOf(item);
+      // A message some of whose fragments are in the ring must go on whole: only untouched ones leave.
+      if (i < 0 || (i === 0 && item.from > 0)) continue;
+      this.#sends.splice(i, 1);
+      item.reject(abortError(signal));
+    }
+    if (this.#sends.length === 0) this.#sleeping.tx?.cancel(); // nobody waits for room now
+  }
+
+  #failSends(err: Error): void {
+    for (const item of this.#sends.splice(0)) {
+      if (item.signal) this.#sendAborts.delete(item.signal, item);
+      item.reject(err);
+    }
+  }
+
+  end(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError(this.transport));
+    this.#endPromise ??= (async () => {
+      this.#ended = true;
+      while (this.#sendPumping) await this.#sendPump;
+      if (this.#closed) throw closedError(this.transport, 'channel was closed before end() completed');
+      this.#tx.closeWriter();
+    })();
+    return this.#endPromise;
+  }
+
+  // ---- async recv ----------------------------------------------------------------------------------
+
+  recv(opts: RecvOptions = {}): Promise<Uint8Array | null> {
+    if (this.#closed) return Promise.reject(closedError(this.transport));
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.#recvs.length === 0) {
+      const m = this.#takeMessage();
+      if (m !== undefined) return Promise.resolve(m);
+    }
+    return new Promise<Uint8Array | null>((resolve, reject) => {
+      const r: PendingRecv = { resolve, reject, signal };
+      this.#recvs.push(r);
+      if (signal) this.#recvAborts.add(signal, r);
+      this.#kickRecvs();
+    });
+  }
+
+  /** A whole message, null at the end of stream, undefined if none is complete yet. Throws ECONNRESET for a dead peer. */
+  #takeMessage(): Uint8Array | null | undefined {
+    const rx = this.#rx;
+    let took = false;
+    try {
+      while (rx.hasData()) {
+        const f = rx.peek();
+        const out = new Uint8Array(f.length);
+        rx.take(f.length, out, 0);
+        took = true;
+        if (f.more) {
+          this.#parts.push(out);
+          continue;
+        }
+        if (this.#parts.length === 0) return out;
+        this.#parts.push(out);
+        const whole = Buffer.concat(this.#parts);
+        this.#parts = [];
+        return new Uint8Array(whole.buffer, whole.byteOffset, whole.length);
+      }
+    } finally {
+      if (took) rx.commit();
+    }
+    if (rx.writerClosed && !rx.hasData()) return null;
+    if (this.#peerGone || this.#peerExited()) throw this.#resetError();
+    return undefined;
+  }
+
+  async #pumpRecvs(): Promise<void> {
+    try {
+      while (this.#recvs.length > 0 && !this.#closed) {
+        let m: Uint8Array | null | undefined;
+        try {
+          m = this.#takeMessage();
+        } catch (err) {
+          for (const r of this.#recvs.splice(0)) r.reject(err as Error);
+          return;
+        }
+        if (m === undefined) {
+          if (this.#rx.prepareSleep()) await this.#sleepAsync('rx', this.#rx.waitWord);
+          continue;
+        }
+        const r = this.#recvs.shift()!;
+        if (r.signal) this.#recvAborts.delete(r.signal, r);
+        r.resolve(m);
+        if (m === null) for (const rest of this.#recvs.splice(0)) rest.resolve(null);
+      }
+    } finally {
+      this.#recvPumping = false;
+    }
+  }
+
+  #abortRecvs(signal: AbortSignal, members: ReadonlySet<PendingRecv>): void {
+    for (const r of members) {
+      const i = this.#recvs.indexOf(r);
+      if (i < 0) continue;
+      this.#recvs.splice(i, 1);
+      r.reject(abortError(signal));
+    }
+    if (this.#recvs.length === 0) this.#sleeping.rx?.cancel(); // nobody waits for data now
+  }
+
+  /**
+   * Sleeps on `word` (expected 1) on a waiter thread, until the other side wakes it, the peer dies
+   * (its pidfd turns readable on the event loop) or the channel closes.
+   */
+  #sleepAsync(direction: 'tx' | 'rx', word: number): Promise<void> {
+    if (this.#closed || this.#peerGone) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const gone = new AbortController();
+      const stop = () => waiter.cancel();
+      const waiter = new SyncWaiter('futex', this.#region.buffer, word * 4, 1, -1, () => {
+        this.#sleeping[direction] = null;
+        this.#stop.signal.removeEventListener('abort', stop);
+        gone.abort();
+        resolve();
+      });
+      this.#sleeping[direction] = waiter;
+      this.#stop.signal.addEventListener('abort', stop, { once: true });
+      waitFd(this.#pidfd.fd, 'read', { signal: gone.signal }).then(
+        () => {
+          this.#peerGone = true;
+          waiter.cancel();
+        },
+        () => {},
+      );
+    });
+  }
+
+  // ---- blocking path -------------------------------------------------------------------------------
+
+  sendSync(data: Uint8Array): void {
+    validateBytes(data, 'data');
+    this.#checkSend();
+    if (this.#sends.length > 0) throw ipcError('ERR_CHANNEL_MODE', `${this.transport}: async sends are still queued; await them before sendSync()`);
+    let from = 0;
+    for (;;) {
+      from = this.#tx.write(data, from);
+      if (from === -1) return;
+      const need = this.#tx.recordBytes(data.length - from);
+      this.#waitSync(() => this.#tx.hasRoom(need) || this.#tx.readerClosed, () => this.#tx.prepareSleep(need), this.#tx.waitWord);
+      if (this.#tx.readerClosed) throw this.#pipeError();
+    }
+  }
+
+  recvSync(into: Uint8Array): number | null {
+    validateBytes(into, 'into');
+    if (into.length === 0) throw ipcError('ERR_INVALID_ARG_VALUE', 'recvSync needs a buffer of at least 1 byte');
+    if (this.#closed) throw closedError(this.transport);
+    if (this.#recvs.length > 0 || this.#parts.length > 0) throw ipcError('ERR_CHANNEL_MODE', `${this.transport}: an async recv() is in progress`);
+    const rx = this.#rx;
+    let got = 0;
+    let total = 0;
+    for (;;) {
+      if (!rx.hasData()) {
+        if (rx.writerClosed && !rx.hasData()) {
+          if (total > 0) throw ipcError('ERR_UNEXPECTED_EOF', `${this.transport}: end of stream inside a message`);
+          return null;
+        }
+        this.#waitSync(() => rx.hasData() || rx.writerClosed, () => rx.prepareSleep(), rx.waitWord);
+        continue;
+      }
+      const f = rx.peek();
+      rx.take(f.length, got < into.length ? into : null, got);
+      const n = Math.min(f.length, into.length - got);
+      got += n;
+      total += f.length;
+      if (!f.more) break;
+      rx.commit(); // let the producer go on with the next fragment
+    }
+    rx.commit();
+    this.lastTruncation = total > got ? { length: total, received: got } : null;
+    return got;
+  }
+
+  /** Spins, then sleeps in slices until `ready`; throws for a dead peer or a closed channel. */
+  #waitSync(ready: () => boolean, prepare: () => boolean, word: number): void {
+    for (let i = 0; i < this.#spin; i++) if (ready()) return;
+    for (;;) {
+      if (this.#closed) throw closedError(this.transport);
+      if (!prepare()) return;
+      if (futexWait(this.#tx.view.buffer, word * 4, 1, SLICE_MS) !== 'timed-out') {
+        if (ready()) return;
+        continue;
+      }
+      Atomics.store(this.#tx.view.i32, word, 0);
+      if (ready()) return;
+      if (this.#peerExited()) throw this.#resetError();
+    }
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------------
+
+  #checkSend(): void {
+    if (this.#closed) throw closedError(this.transport);
+    if (this.#ended) throw ipcError('ERR_INVALID_STATE', `${this.transport}: end() was called: no more sends`);
+    if (this.#peerGone || this.#tx.readerClosed) throw this.#pipeError();
+  }
+
+  #peerExited(): boolean {
+    if (this.#peerGone) return true;
+    if ((poll(this.#pidfd.fd, constants.POLLIN, 0) & constants.POLLIN) === 0) return false;
+    this.#peerGone = true;
+    return true;
+  }
+
+  #pipeError(): Error {
+    const err = errnoError(os.errno.EPIPE, 'send');
+    err.message += this.#peerGone ? ' (the peer process is gone)' : ' (the peer closed its end)';
+    return err;
+  }
+
+  #resetError(): Error {
+    const err = errnoError(os.errno.ECONNRESET, 'recv');
+    err.message += ' (the peer process ended without closing the channel)';
+    return err;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tx.closeWriter();
+    this.#rx.closeReader();
+    this.#stop.abort();
+    const err = closedError(this.transport);
+    this.#failSends(err);
+    for (const r of this.#recvs.splice(0)) r.reject(err);
+    await Promise.all([this.#sendPump, this.#recvPump]);
+    this.#pidfd.close();
+    this.#region.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
