@@ -15,7 +15,8 @@
         "src/pthread_sync.cc",
         "src/shared.cc",
         "src/socket.cc",
-        "src/sync.cc"
+        "src/sync.cc",
+        "src/xsi_sem.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

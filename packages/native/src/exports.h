@@ -14,4 +14,5 @@ void InitPthreadSync(Napi::Env env, Napi::Object exports);
 void InitShared(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitSync(Napi::Env env, Napi::Object exports);
+void InitXsiSem(Napi::Env env, Napi::Object exports);
 }  // namespace ipc
