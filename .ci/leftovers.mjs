@@ -1,8 +1,8 @@
 // Fails if the test run left IPC objects of this project behind: socket files, FIFOs and their private
-// directories under the temp directory, /dev/shm objects (named by this project's prefixes), or peer
-// processes still running. argv[2]: the run's start time (ms since the epoch).
+// directories under the temp directory, /dev/shm objects (named by this project's prefixes), XSI
+// semaphore sets, or peer processes still running. argv[2]: the run's start time (ms since the epoch).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,6 +27,20 @@ for (const dir of [tmpdir(), '/dev/shm']) {
     }
   }
 }
+// XSI semaphore sets have no name to carry a prefix. Ours are what XsiSemaphore.create and bench/c/sync.c
+// make — key IPC_PRIVATE (0), mode 0600, created by this uid — and were created (or last SETVAL'd:
+// ctime, in whole seconds) since the run started.
+try {
+  const [head, ...rows] = readFileSync('/proc/sysvipc/sem', 'utf8').trim().split('\n');
+  const col = Object.fromEntries(head.trim().split(/\s+/).map((k, i) => [k, i]));
+  for (const r of rows) {
+    const v = r.trim().split(/\s+/);
+    const ours = v[col.key] === '0' && v[col.perms] === '600' && Number(v[col.cuid]) === process.getuid() && Number(v[col.ctime]) >= Math.floor(since / 1000);
+    if (ours) left.push(`XSI semaphore set: id ${v[col.semid]} (ipcrm -s ${v[col.semid]})`);
+  }
+} catch {
+  // no System V IPC in this kernel: nothing can have been left
+}
 let peers = '';
 try {
   // transport peers, and the sync tests' child processes (their memfds die with them)
@@ -46,5 +60,5 @@ if (left.length) {
   console.log(`left behind by the test run (${left.length}):\n  ${left.join('\n  ')}`);
   process.exitCode = 1;
 } else {
-  console.log('nothing left behind (temp and /dev/shm names incl. named semaphores, peer and fixture processes, network namespaces)');
+  console.log('nothing left behind (temp and /dev/shm names incl. named semaphores, XSI semaphore sets, peer and fixture processes, network namespaces)');
 }

@@ -23,11 +23,15 @@
  *   eventfd two eventfd(2)s (blocking, EFD_CLOEXEC), one per direction, made
  *           before the child starts; a wake-up is an 8-byte write of 1, taken
  *           by an 8-byte read
+ *   xsi-sem an XSI (System V) semaphore set of one: semget(IPC_PRIVATE, 1,
+ *           IPC_CREAT | IPC_EXCL | 0600) before the child starts, semop with
+ *           SEM_UNDO (as XsiSemaphore does by default), IPC_RMID at the end; it
+ *           lives in the kernel, not in the mapping (the child uses the id)
  *
  * Modes (bench/PROTOCOL.md, "Sync"), each printing one JSON line:
  *
  *   sync --uncontended [--duration-ms N] [--cpu C]
- *   sync --contended mutex|sem|futex|rwlock|named-sem [--threads]
+ *   sync --contended mutex|sem|futex|rwlock|named-sem|xsi-sem [--threads]
  *        --increments N [--cpu-parent C] [--cpu-child C]
  *   sync --pingpong sem|futex|cond|eventfd [--threads] --warmup-ms N
  *        --duration-ms N [--cpu-parent C] [--cpu-child C]
@@ -50,6 +54,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/sem.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -197,21 +202,70 @@ static void sem_post_full(sem_t *s)
         die("sem_post");
 }
 
+/* The XSI semaphore set (--contended xsi-sem, and the uncontended op). It
+ * outlives this process unless removed, so whoever made it removes it: at
+ * the end, or from atexit when die()/fatal() exit early (not in a forked
+ * child, which only uses it). A SIGKILL leaves it: `ipcrm -s ID`. */
+static int xsi_id = -1;
+static pid_t xsi_owner;
+
+union semun {                   /* semctl's 4th argument: the caller defines it */
+    int val;
+    struct semid_ds *buf;
+    unsigned short *array;
+};
+
+static void xsi_remove(void)
+{
+    if (xsi_id < 0 || getpid() != xsi_owner)
+        return;
+    if (semctl(xsi_id, 0, IPC_RMID) < 0)
+        perror("sync: semctl(IPC_RMID)");
+    xsi_id = -1;
+}
+
+static void xsi_open(int value)
+{
+    union semun arg;
+
+    xsi_owner = getpid();
+    if (atexit(xsi_remove) != 0)
+        fatal("atexit failed");
+    xsi_id = semget(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
+    if (xsi_id < 0)
+        die("semget");
+    arg.val = value;
+    if (semctl(xsi_id, 0, SETVAL, arg) < 0)
+        die("semctl(SETVAL)");
+}
+
+/* semop of `delta` on semaphore 0 with SEM_UNDO; glibc makes it a
+ * semtimedop(2) without a timeout. */
+static void xsi_op(short delta)
+{
+    struct sembuf op = { 0, delta, SEM_UNDO };
+
+    while (semop(xsi_id, &op, 1) < 0)
+        if (errno != EINTR)
+            die("semop");
+}
+
 /* ----------------------------------------------------------- the options */
 
 enum sync_mode { NONE, UNCONTENDED, CONTENDED, PINGPONG };
-enum prim { P_MUTEX, P_SEM, P_FUTEX, P_COND, P_RWLOCK, P_NAMED_SEM, P_EVENTFD };
+enum prim { P_MUTEX, P_SEM, P_FUTEX, P_COND, P_RWLOCK, P_NAMED_SEM, P_EVENTFD, P_XSI_SEM };
 static const char *const prim_names[] = {
-    "mutex", "sem", "futex", "cond", "rwlock", "named-sem", "eventfd"
+    "mutex", "sem", "futex", "cond", "rwlock", "named-sem", "eventfd", "xsi-sem"
 };
 /* Where each primitive may be named: --contended (C), --pingpong (P). */
 #define IN_C 1u
 #define IN_P 2u
 static const unsigned prim_in[] = {
-    IN_C, IN_C | IN_P, IN_C | IN_P, IN_P, IN_C, IN_C, IN_P
+    IN_C, IN_C | IN_P, IN_C | IN_P, IN_P, IN_C, IN_C, IN_P, IN_C
 };
-_Static_assert(sizeof prim_names / sizeof *prim_names == P_EVENTFD + 1
-               && sizeof prim_in / sizeof *prim_in == P_EVENTFD + 1,
+#define P_LAST P_XSI_SEM
+_Static_assert(sizeof prim_names / sizeof *prim_names == P_LAST + 1
+               && sizeof prim_in / sizeof *prim_in == P_LAST + 1,
                "one name and one IN_* set per primitive");
 
 static struct {
@@ -231,7 +285,7 @@ static _Noreturn void usage(const char *fmt, const char *arg)
     }
     fprintf(fmt ? stderr : stdout,
         "usage: sync --uncontended [--duration-ms N] [--cpu C]\n"
-        "       sync --contended mutex|sem|futex|rwlock|named-sem [--threads]"
+        "       sync --contended mutex|sem|futex|rwlock|named-sem|xsi-sem [--threads]"
         " --increments N [--cpu-parent C] [--cpu-child C]\n"
         "       sync --pingpong sem|futex|cond|eventfd [--threads] --warmup-ms N"
         " --duration-ms N [--cpu-parent C] [--cpu-child C]\n");
@@ -254,12 +308,12 @@ static int64_t number(const char *name, const char *s, int64_t lo, int64_t hi)
 
 static enum prim primitive(const char *s, int pingpong)
 {
-    for (int p = 0; p <= P_EVENTFD; p++)
+    for (int p = 0; p <= P_LAST; p++)
         if (s != NULL && (prim_in[p] & (pingpong ? IN_P : IN_C))
             && strcmp(s, prim_names[p]) == 0)
             return (enum prim)p;
     usage(pingpong ? "--pingpong: sem, futex, cond or eventfd, not '%s'"
-                   : "--contended: mutex, sem, futex, rwlock or named-sem, not '%s'",
+                   : "--contended: mutex, sem, futex, rwlock, named-sem or xsi-sem, not '%s'",
           s ? s : "");
 }
 
@@ -397,6 +451,7 @@ static void op_rwlock(void)
 }
 static void op_sem(void) { sem_post_full(&shm->s1); sem_wait_full(&shm->s1); }
 static void op_named(void) { sem_post_full(named); sem_wait_full(named); }
+static void op_xsi(void) { xsi_op(1); xsi_op(-1); }
 
 /* ns per call of fn: batches of 1024 calls until duration_ms have passed. */
 static void time_op(const char *name, op_fn fn, int first)
@@ -435,6 +490,9 @@ static int uncontended(void)
     time_op("pthread-rwlock-rdlock-unlock", op_rwlock, 0);
     time_op("sem-post-wait", op_sem, 0);
     time_op("named-sem-post-wait", op_named, 0);
+    xsi_open(0);
+    time_op("xsi-sem-post-wait", op_xsi, 0);
+    xsi_remove();
     printf("]}\n");
     sem_close(named);
     return 0;
@@ -494,6 +552,9 @@ static void lock(void)
     case P_NAMED_SEM:
         sem_wait_full(named);
         break;
+    case P_XSI_SEM:
+        xsi_op(-1);
+        break;
     case P_COND:        /* not contended locks: primitive() never lets them here */
     case P_EVENTFD:
         abort();
@@ -525,6 +586,9 @@ static void unlock(void)
         break;
     case P_NAMED_SEM:
         sem_post_full(named);
+        break;
+    case P_XSI_SEM:
+        xsi_op(1);
         break;
     case P_COND:
     case P_EVENTFD:
@@ -560,6 +624,8 @@ static int contended(void)
     pin_to_cpu(opt.cpu_parent);
     if (opt.prim == P_NAMED_SEM)
         named_lock_open();
+    if (opt.prim == P_XSI_SEM)
+        xsi_open(1);
     start_child(contended_child);
     increment();                /* warm-up (may overlap the child's) */
     wait_change(&shm->ready, 0);
@@ -575,6 +641,7 @@ static int contended(void)
     join_child();
     if (opt.prim == P_NAMED_SEM && sem_close(named) < 0)
         die("sem_close");
+    xsi_remove();
     printf("{\"mechanism\":\"sync\",\"mode\":\"contended\",\"primitive\":\"%s\","
            "\"workers\":\"%s\",\"parties\":2,\"increments\":%" PRId64 ","
            "\"expected\":%" PRIu64 ",\"total\":%" PRIu64 ",\"elapsedNs\":%" PRIu64

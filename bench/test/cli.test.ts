@@ -112,13 +112,13 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
   });
 
   it('sync semantics: each primitive observed across threads and processes, beside the notes (and only sync ids select only sync rows)', async () => {
-    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,rwlock,cond,semaphore,futex-semaphore,named-semaphore,eventfd', '--json', '--out', out]);
+    const r = await run(['bench', 'semantics', '--mechanisms', 'futex-mutex,atomics-wait-mutex,robust-mutex,mutex,rwlock,cond,semaphore,futex-semaphore,named-semaphore,xsi-semaphore,eventfd', '--json', '--out', out]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as Results;
     expect(res.errors).toEqual([]);
     expect(res.semantics).toEqual([]);
     const by = Object.fromEntries(res.syncSemantics.map((s) => [s.primitive, s]));
-    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'rwlock', 'cond', 'semaphore', 'futex-semaphore', 'named-semaphore', 'eventfd']);
+    expect(Object.keys(by)).toEqual(['futex-mutex', 'atomics-wait-mutex', 'robust-mutex', 'mutex', 'rwlock', 'cond', 'semaphore', 'futex-semaphore', 'named-semaphore', 'xsi-semaphore', 'eventfd']);
     for (const s of res.syncSemantics) {
       for (const [key, cell] of Object.entries(s)) {
         if (key === 'primitive') continue;
@@ -134,6 +134,11 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(by.mutex!.survivesHolderDeath).toMatchObject({ observed: false, evidence: expect.stringMatching(/still held/) });
     expect(by['named-semaphore']!.unrelatedProcesses).toMatchObject({ observed: true, evidence: expect.stringMatching(/opened it by its name \/ipc-compare-/) });
     expect(by.semaphore!.unrelatedProcesses).toMatchObject({ observed: false });
+    // The XSI row's reason to be: SEM_UNDO gives a SIGKILLed holder's unit back; a POSIX semaphore's stays taken.
+    expect(by['xsi-semaphore']!.survivesHolderDeath).toMatchObject({ observed: true, agrees: true, evidence: expect.stringMatching(/SEM_UNDO/) });
+    expect(by.semaphore!.survivesHolderDeath).toMatchObject({ observed: false, agrees: true, evidence: expect.stringMatching(/still held/) });
+    expect(by['xsi-semaphore']!.unrelatedProcesses).toMatchObject({ observed: true, evidence: expect.stringMatching(/opened it by its id \d+ /) });
+    expect(by['xsi-semaphore']!.wakesOtherProcess).toMatchObject({ observed: true, evidence: expect.stringMatching(/asleep in semtimedop\(2\)/) });
     expect(by['futex-mutex']!.syncBlocksLoop).toMatchObject({ observed: true });
     expect(by['futex-mutex']!.asyncBlocksLoop).toMatchObject({ observed: false });
     expect(by.mutex!.asyncBlocksLoop).toMatchObject({ observed: false, agrees: true }); // lock() through a lock agent

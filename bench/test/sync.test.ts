@@ -55,7 +55,7 @@ describe('ipc-compare bench sync (built CLI, plain Node)', () => {
 
     // Contended: C and TS for every lock of the table, processes and threads, both placements; exact totals.
     const locks = syncPrimitives.filter((p) => p.contended).map((p) => p.id);
-    expect(locks).toEqual(['futex-mutex', 'mutex', 'rwlock', 'semaphore', 'named-semaphore']);
+    expect(locks).toEqual(['futex-mutex', 'mutex', 'rwlock', 'semaphore', 'named-semaphore', 'xsi-semaphore']);
     const expectedKeys = locks.flatMap((id) => ['processes', 'threads'].flatMap((w) => ['same', 'split'].flatMap((pl) => ['c/blocking', 'ts/blocking', 'ts/async'].map((i) => `${id}/${w}/${pl}/${i}`))));
     expect(sync.contended.map((x) => `${x.primitive}/${x.workers}/${x.placement}/${x.impl}/${x.path}`).sort()).toEqual(expectedKeys.sort());
     for (const row of sync.contended) {
@@ -142,7 +142,7 @@ describe('bench/c/sync', () => {
     }
   });
 
-  it.each(['mutex', 'sem', 'futex', 'rwlock', 'named-sem'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--contended %s between %s: the total is exact', async (prim, workers) => {
+  it.each(['mutex', 'sem', 'futex', 'rwlock', 'named-sem', 'xsi-sem'].flatMap((p) => [[p, 'processes'], [p, 'threads']]))('--contended %s between %s: the total is exact', async (prim, workers) => {
     const r = await exec(sync, ['--contended', prim!, ...(workers === 'threads' ? ['--threads'] : []), '--increments', '50000', '--cpu-parent', '0', '--cpu-child', '1']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

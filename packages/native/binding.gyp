@@ -16,7 +16,8 @@
         "src/shared.cc",
         "src/shm.cc",
         "src/socket.cc",
-        "src/sync.cc"
+        "src/sync.cc",
+        "src/xsi_sem.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

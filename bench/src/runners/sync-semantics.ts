@@ -30,6 +30,8 @@ const CLAIMS: Record<PrimitiveId, Claims> = {
   semaphore: { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   'futex-semaphore': { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   'named-semaphore': { threads: yes, relatedProcesses: yes, unrelatedProcesses: yes, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
+  // SEM_UNDO: the kernel reverses a dead process's operations, so a holder's death frees the unit.
+  'xsi-semaphore': { threads: yes, relatedProcesses: yes, unrelatedProcesses: yes, survivesHolderDeath: yes, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
   eventfd: { threads: yes, relatedProcesses: yes, unrelatedProcesses: no, survivesHolderDeath: no, wakesOtherProcess: yes, syncBlocksLoop: yes, asyncBlocksLoop: no },
 };
 
@@ -113,7 +115,8 @@ async function mutualExclusion(id: PrimitiveId, where: 'threads' | 'processes'):
     const total = new Int32Array(region.buffer)[COUNTER / 4]!;
     const done = reports.filter((r) => r?.done === COUNT).length;
     const s = sleeps(region.buffer);
-    const who = where === 'threads' ? '2 worker threads' : `2 child processes (the memfd${shared.fd === undefined ? '' : ' and the eventfd'} inherited)`;
+    const found = id === 'xsi-semaphore' ? '; the set found by its id' : id === 'named-semaphore' ? '; the semaphore by its name' : '';
+    const who = where === 'threads' ? '2 worker threads' : `2 child processes (the memfd${shared.fd === undefined ? '' : ' and the eventfd'} inherited${found})`;
     if (done < 2) return check(claimed, false, `${who}: ${done} of 2 finished within ${HANG_MS / 1000} s (a sleeper never woken)`);
     const exact = total === 2 * COUNT;
     const counted = `${who} × ${COUNT} increments of a plain shared counter: ${total} of ${2 * COUNT}${exact ? ' (none lost)' : ' (updates lost)'}`;
@@ -130,9 +133,19 @@ async function unrelated(id: PrimitiveId): Promise<PropertyCheck<boolean>> {
     const p = processParty({ mode: 'unrelated', id, name, fd, pid: process.pid }, null, { setsid: true });
     const r = (await p.next()) as { ok: boolean; code?: string; message?: string } | null;
     await p.exited;
-    const how = id === 'eventfd' ? `through /proc/${process.pid}/fd/${fd}` : `by its name ${name}`;
+    const how =
+      id === 'eventfd'
+        ? `through /proc/${process.pid}/fd/${fd}`
+        : id === 'xsi-semaphore'
+          ? `by its id ${name} (XSI ids are global to the IPC namespace, guarded only by the set's mode, 0600)`
+          : `by its name ${name}`;
     if (r?.ok) return check(CLAIMS[id].unrelatedProcesses, true, `an unrelated process (own session, nothing inherited) opened it ${how} and locked and unlocked it`);
-    const where = id === 'eventfd' ? 'an eventfd is an anonymous inode: only inheritance or SCM_RIGHTS pass it on' : 'it lives in an unnamed memfd, passed on only by inheritance';
+    const where =
+      id === 'eventfd'
+        ? 'an eventfd is an anonymous inode: only inheritance or SCM_RIGHTS pass it on'
+        : id === 'named-semaphore' || id === 'xsi-semaphore'
+          ? `it was told the ${id === 'xsi-semaphore' ? 'id' : 'name'} and still could not use it`
+          : 'it lives in an unnamed memfd, passed on only by inheritance';
     return check(CLAIMS[id].unrelatedProcesses, false, `an unrelated process (nothing inherited) could not reach it: ${r ? `${r.code}: ${r.message}` : 'no report'} (${where})`);
   });
 }
@@ -148,7 +161,7 @@ async function survivesDeath(id: PrimitiveId): Promise<PropertyCheck<boolean>> {
     const got = lock.acquireWithin(300);
     if (got) lock.release();
     lock.close?.();
-    const how = lock.recovered ? ': EOWNERDEAD, then consistent()' : '';
+    const how = lock.recovered ? ': EOWNERDEAD, then consistent()' : id === 'xsi-semaphore' && got ? ' (the kernel undid the dead process\'s SEM_UNDO operations at its exit)' : '';
     return check(CLAIMS[id].survivesHolderDeath, got, got ? `the holder was SIGKILLed holding it; the next locker got it${how}` : 'the holder was SIGKILLed holding it; 300 ms later it was still held (nobody can take it again)');
   });
 }

@@ -6,7 +6,7 @@
 //   pingpong     a wake-up channel: one round trip = the parent wakes the child, the child wakes it back
 // A new primitive (RwLock, Cond, EventFd, …) is one more entry here plus, for its C baseline, one
 // more case in bench/c/sync.c; the runner, the results and the table take it from the entry.
-import { Cond, EventFd, FutexMutex, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
+import { Cond, EventFd, FutexMutex, Mutex, NamedSemaphore, RwLock, Semaphore, XsiSemaphore } from '@ipc-compare/sync';
 import { SyncWaiter, futexWait, futexWake, syncSizes } from '@ipc-compare/native';
 
 /** Who the second party is: a child process (the region inherited as a memfd) or a worker thread. */
@@ -45,6 +45,8 @@ export const LAYOUT = {
   turn: 36,
   /** A named semaphore's name (contended): its byte length (Int32), then UTF-8 bytes (≤ 251). */
   nameLength: 40,
+  /** An XSI semaphore set's id (contended): it lives in the kernel, the region only says which. */
+  xsiId: 44,
   name: 64 + 1024,
 } as const;
 export const REGION_BYTES = 4096;
@@ -76,7 +78,7 @@ export interface UncontendedOp {
   setup(buffer: SharedArrayBuffer): { fn: () => void; close(): void };
 }
 
-export type CUncontendedOp = 'cas-store' | 'futex-lock-unlock' | 'pthread-mutex-lock-unlock' | 'pthread-rwlock-rdlock-unlock' | 'sem-post-wait' | 'named-sem-post-wait';
+export type CUncontendedOp = 'cas-store' | 'futex-lock-unlock' | 'pthread-mutex-lock-unlock' | 'pthread-rwlock-rdlock-unlock' | 'sem-post-wait' | 'named-sem-post-wait' | 'xsi-sem-post-wait';
 
 export const C_UNCONTENDED_TITLES: Record<CUncontendedOp, string> = {
   'cas-store': 'CAS + store (__atomic, seq_cst)',
@@ -85,6 +87,7 @@ export const C_UNCONTENDED_TITLES: Record<CUncontendedOp, string> = {
   'pthread-rwlock-rdlock-unlock': 'pthread_rwlock_rdlock + unlock (pshared)',
   'sem-post-wait': 'sem_post + sem_wait (pshared)',
   'named-sem-post-wait': 'sem_post + sem_wait (named)',
+  'xsi-sem-post-wait': 'semop +1, semop -1 (XSI, SEM_UNDO)',
 };
 
 // ---- contended -----------------------------------------------------------------------------------
@@ -99,7 +102,7 @@ export interface Lock {
 
 export interface ContendedSpec {
   /** The C program's --contended argument. */
-  c: 'mutex' | 'sem' | 'futex' | 'rwlock' | 'named-sem';
+  c: 'mutex' | 'sem' | 'futex' | 'rwlock' | 'named-sem' | 'xsi-sem';
   /** `create`: the party that initialises the primitive (the parent, before the child starts). */
   open(buffer: SharedArrayBuffer, create: boolean): Lock;
 }
@@ -491,6 +494,38 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
           s = NamedSemaphore.create({ value: 1 });
           writeName(buffer, s.name);
         } else s = NamedSemaphore.open(readName(buffer));
+        return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close() };
+      },
+    },
+  },
+  {
+    id: 'xsi-semaphore',
+    title: 'XsiSemaphore: System V semaphore (semop with SEM_UNDO), found by its id, no shared memory needed (C: semop)',
+    uncontended: [
+      {
+        op: 'post+waitSync',
+        cOp: 'xsi-sem-post-wait',
+        setup() {
+          const s = XsiSemaphore.create();
+          return {
+            fn: () => {
+              s.post();
+              s.waitSync();
+            },
+            close: () => s.close(),
+          };
+        },
+      },
+    ],
+    contended: {
+      c: 'xsi-sem',
+      // The parent creates it (value 1; its close() removes it); the peer opens it by the id in the region.
+      open(buffer, create) {
+        let s: XsiSemaphore;
+        if (create) {
+          s = XsiSemaphore.create({ value: 1 });
+          Atomics.store(word(buffer, LAYOUT.xsiId), 0, s.id);
+        } else s = XsiSemaphore.open(Atomics.load(word(buffer, LAYOUT.xsiId), 0));
         return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close() };
       },
     },

@@ -3,10 +3,11 @@
 // robust recovery, named handles — and adds V8's Atomics.wait/notify made into the same 3-state lock
 // as FutexMutex, sleeping in V8's per-process emulation instead of futex(2), for comparison. The two
 // primitives that are not locks are probed as the lock each makes: a Cond as a monitor (a `held`
-// word guarded by a Mutex, waited for on the Cond), an EventFd in semaphore mode with one unit.
-import { Cond, EventFd, FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, RwLock, Semaphore } from '@ipc-compare/sync';
+// word guarded by a Mutex, waited for on the Cond), an EventFd in semaphore mode with one unit. An
+// XSI semaphore (SEM_UNDO) lives in the kernel, not in the region: a party finds it by its id.
+import { Cond, EventFd, FutexMutex, FutexSemaphore, Mutex, NamedSemaphore, RwLock, Semaphore, XsiSemaphore } from '@ipc-compare/sync';
 
-export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'rwlock', 'cond', 'semaphore', 'futex-semaphore', 'named-semaphore', 'eventfd'] as const;
+export const PRIMITIVES = ['futex-mutex', 'atomics-wait-mutex', 'mutex', 'robust-mutex', 'rwlock', 'cond', 'semaphore', 'futex-semaphore', 'named-semaphore', 'xsi-semaphore', 'eventfd'] as const;
 export type PrimitiveId = (typeof PRIMITIVES)[number];
 
 // Byte offsets in the probe's region.
@@ -40,18 +41,23 @@ export interface Lock {
   close?: () => void;
 }
 
-/** What a party gets besides the region: a named semaphore's name, or an eventfd it owns. */
+/** What a party gets besides the region: a named semaphore's name (an XSI set's id, in decimal), or an eventfd it owns. */
 export interface Reach {
   name?: string;
   fd?: number;
 }
 
-/** The syscall (x86_64 number) a party blocked taking the lock sleeps in. */
+/**
+ * The syscall (x86_64 number) a party blocked taking the lock sleeps in. glibc's semop(3) is
+ * semtimedop(2) with no timeout (since 2.31; strace shows it), so an XSI sleeper is in 220, not 65.
+ */
 export function sleepSyscall(id: PrimitiveId): { nr: number; name: string } {
-  return id === 'eventfd' ? { nr: 7, name: 'poll(2)' } : { nr: 202, name: 'futex(2)' };
+  if (id === 'eventfd') return { nr: 7, name: 'poll(2)' };
+  if (id === 'xsi-semaphore') return { nr: 220, name: 'semtimedop(2)' };
+  return { nr: 202, name: 'futex(2)' };
 }
 
-/** Creates, in the creator's process, what the primitive needs (a name or an fd to pass on). */
+/** Creates, in the creator's process, what the primitive needs (a name, an id or an fd to pass on). */
 export function setUp(id: PrimitiveId, buffer: SharedArrayBuffer): { name?: string; fd?: number; close(): void } {
   if (id === 'mutex') Mutex.create(buffer, MUTEX);
   if (id === 'cond') {
@@ -69,6 +75,10 @@ export function setUp(id: PrimitiveId, buffer: SharedArrayBuffer): { name?: stri
   if (id === 'named-semaphore') {
     const s = NamedSemaphore.create({ value: 1 });
     return { name: s.name, close: () => s.close() };
+  }
+  if (id === 'xsi-semaphore') {
+    const s = XsiSemaphore.create({ value: 1 }); // SEM_UNDO: what each party takes it gives back, or the kernel does
+    return { name: String(s.id), close: () => s.close() };
   }
   return { close() {} };
 }
@@ -217,6 +227,10 @@ export function lockOf(id: PrimitiveId, buffer: SharedArrayBuffer, reach: Reach 
     case 'named-semaphore': {
       const s = NamedSemaphore.open(name!);
       return { acquire: () => s.waitSync(), acquireWithin: (ms) => within(() => s.waitSync(ms)), release: () => s.post(), acquireAsync: () => s.wait() };
+    }
+    case 'xsi-semaphore': {
+      const s = XsiSemaphore.open(Number(name));
+      return { acquire: () => s.waitSync(), acquireWithin: (ms) => within(() => s.waitSync(ms)), release: () => s.post(), acquireAsync: () => s.wait(), close: () => s.close() };
     }
   }
 }

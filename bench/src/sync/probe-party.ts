@@ -6,6 +6,7 @@
 //              after `ms` and says {"released":true}
 //   sleep      {id, name?}: says {"sleeping":pid}, blocks taking the lock, says how long it slept
 //   unrelated  {id, name?, fd?, pid?}: a process that inherited nothing tries to reach the primitive
+// (`name`: a named semaphore's name, or an XSI semaphore set's id in decimal)
 import { openSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { dupCloseOnExec } from '@ipc-compare/native';
@@ -38,9 +39,9 @@ function reach(): Reach {
 }
 
 if (args.mode === 'unrelated') {
-  // Nothing was inherited: fd 3 is not the region. Only a name can lead anywhere.
+  // Nothing was inherited: fd 3 is not the region. Only a name (or an XSI id) can lead anywhere.
   try {
-    if (args.id !== 'named-semaphore' && args.id !== 'eventfd') region();
+    if (args.id !== 'named-semaphore' && args.id !== 'xsi-semaphore' && args.id !== 'eventfd') region();
     // An eventfd has no name: the one path left is the creator's /proc/PID/fd entry.
     const r = args.id === 'eventfd' ? { fd: openSync(`/proc/${args.pid}/fd/${args.fd}`, 'r+') } : reach();
     const lock = lockOf(args.id, new SharedArrayBuffer(4096), r);

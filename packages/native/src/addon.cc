@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ipc::InitShm(env, exports);
   ipc::InitSocket(env, exports);
   ipc::InitSync(env, exports);
+  ipc::InitXsiSem(env, exports);
   return exports;
 }
 }  // namespace

@@ -15,4 +15,5 @@ void InitShared(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitSync(Napi::Env env, Napi::Object exports);
+void InitXsiSem(Napi::Env env, Napi::Object exports);
 }  // namespace ipc

@@ -98,6 +98,22 @@ export interface SyncWaiterConstructor {
   new (kind: 'futex', target: SharedArrayBuffer, offset: number, expected: number, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
   new (kind: 'sem', target: SharedArrayBuffer, offset: number, expected: 0, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
   new (kind: 'named-sem', target: NamedSemaphoreHandle, offset: null, expected: 0, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
+  /** Takes a unit of the XSI set `id`'s semaphore 0; `undo` 1: with SEM_UNDO. EIDRM if the set is removed. */
+  new (kind: 'xsi-sem', id: number, offset: null, undo: 0 | 1, timeoutMs: number, callback: SyncWaiterCallback): SyncWaiter;
+}
+
+/** IPC_STAT of an XSI semaphore set: permission bits (mode & 0o777), owner and creator, times in s since the epoch. */
+export interface XsiSemStat {
+  nsems: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  cgid: number;
+  /** The last semop (0: none yet). */
+  otime: number;
+  /** Creation, or the last SETVAL/IPC_SET. */
+  ctime: number;
 }
 
 /**
@@ -334,6 +350,14 @@ interface Addon {
   /** Blocks until the counter is > 0 and reads it (poll, then read), or -1 after `timeoutMs`. */
   eventfdWait(fd: number, timeoutMs?: number): number;
   eventfdWrite(fd: number, n: number): boolean;
+  xsiSemCreate(value: number, mode?: number): number;
+  xsiSemPost(id: number, undo: boolean): void;
+  xsiSemTryWait(id: number, undo: boolean): boolean;
+  xsiSemWait(id: number, undo: boolean, timeoutMs?: number): boolean;
+  xsiSemValue(id: number): number;
+  xsiSemWaiters(id: number): number;
+  xsiSemStat(id: number): XsiSemStat;
+  xsiSemRemove(id: number): void;
   constants: NativeConstants;
 }
 
@@ -480,6 +504,25 @@ export const eventfdRead: Addon['eventfdRead'] = addon.eventfdRead;
 /** write(2) adding `n` (1 … 2^53 − 1); false if the counter would pass 2^64 − 2 (would block). */
 export const eventfdWait: Addon['eventfdWait'] = addon.eventfdWait;
 export const eventfdWrite: Addon['eventfdWrite'] = addon.eventfdWrite;
+
+// ---- xsi_sem.cc ------------------------------------------------------------------------------------
+
+/** semget(IPC_PRIVATE, 1, IPC_CREAT|IPC_EXCL|mode) then SETVAL `value` (0 … 32767) → the set's id. */
+export const xsiSemCreate: Addon['xsiSemCreate'] = addon.xsiSemCreate;
+/** semop +1 on semaphore 0 (with SEM_UNDO if `undo`); ERANGE past 32767. */
+export const xsiSemPost: Addon['xsiSemPost'] = addon.xsiSemPost;
+/** semop −1 with IPC_NOWAIT: true if a unit was taken, false if the value was 0. */
+export const xsiSemTryWait: Addon['xsiSemTryWait'] = addon.xsiSemTryWait;
+/** semop / semtimedop −1. Blocks; false when `timeoutMs` passed first; EIDRM if the set is removed meanwhile. */
+export const xsiSemWait: Addon['xsiSemWait'] = addon.xsiSemWait;
+/** semctl GETVAL. */
+export const xsiSemValue: Addon['xsiSemValue'] = addon.xsiSemValue;
+/** semctl GETNCNT: threads (of any process) asleep waiting to take a unit. */
+export const xsiSemWaiters: Addon['xsiSemWaiters'] = addon.xsiSemWaiters;
+/** semctl IPC_STAT. */
+export const xsiSemStat: Addon['xsiSemStat'] = addon.xsiSemStat;
+/** semctl IPC_RMID: the set goes at once (sleepers get EIDRM), whoever still uses it. */
+export const xsiSemRemove: Addon['xsiSemRemove'] = addon.xsiSemRemove;
 
 // ---- fifo.cc ---------------------------------------------------------------------------------------
 

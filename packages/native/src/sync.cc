@@ -6,7 +6,7 @@
 //  - unnamed POSIX semaphores (sem_init, pshared = 1) and process-shared pthread mutexes (normal,
 //    errorcheck, recursive; optionally robust) placed in a SharedArrayBuffer.
 //  - named POSIX semaphores (sem_open; /dev/shm/sem.NAME until sem_unlink).
-//  - SyncWaiter: a wait (futex, semaphore) on a thread of its own that reports on the event loop,
+//  - SyncWaiter: a wait (futex, semaphore, XSI semaphore of xsi_sem.cc) on a thread of its own that reports on the event loop,
 //    so an async wait blocks neither the JS thread nor libuv's threadpool. It waits in slices of
 //    kSliceMs so that cancel() takes effect within one slice; a wake-up ends a slice at once.
 //
@@ -35,6 +35,7 @@
 #include "exports.h"
 #include "io.h"
 #include "shared.h"
+#include "xsi_sem.h"
 
 namespace ipc {
 namespace {
@@ -356,6 +357,8 @@ class SyncWaiter : public Napi::ObjectWrap<SyncWaiter> {
   //   'futex'     target SharedArrayBuffer, offset, expected: waits while the word is `expected`
   //   'sem'       target SharedArrayBuffer, offset: sem_wait on the unnamed semaphore there
   //   'named-sem' target NamedSemaphore: sem_wait on it
+  //   'xsi-sem'   target an XSI semaphore set's id, expected 1 for SEM_UNDO (else 0): semtimedop
+  //               taking one unit of its semaphore 0 (EIDRM if the set is removed meanwhile)
   // outcome: 'ok' (woken / a unit taken), 'not-equal' (futex), 'timed-out', 'cancelled'.
   explicit SyncWaiter(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SyncWaiter>(info) {
     Napi::Env env = info.Env();
@@ -386,8 +389,13 @@ class SyncWaiter : public Napi::ObjectWrap<SyncWaiter> {
       s->keep = held;
       s->step = [sem](const timespec* until) { return SemWaitUntil(sem, until); };
       s->syscall = "sem_clockwait";
+    } else if (kind == "xsi-sem") {
+      int id = ArgInt(info, 1, "id", 0);
+      bool undo = ArgInt(info, 3, "undo", 0, 1) == 1;
+      s->step = XsiSemWaitStep(env, id, undo);  // checks the id now: EINVAL, EACCES throw here
+      s->syscall = "semtimedop";
     } else {
-      Napi::RangeError e = Napi::RangeError::New(env, "kind must be 'futex', 'sem' or 'named-sem'");
+      Napi::RangeError e = Napi::RangeError::New(env, "kind must be 'futex', 'sem', 'named-sem' or 'xsi-sem'");
       e.Value().Set("code", "ERR_OUT_OF_RANGE");
       throw e;
     }

@@ -9,4 +9,5 @@ export { Cond } from './cond.js';
 export { Semaphore } from './semaphore.js';
 export { NAME_PREFIX, NamedSemaphore } from './named-semaphore.js';
 export { EventFd, type EventFdOptions } from './event-fd.js';
+export { XSI_SEM_MAX, XsiSemaphore, type XsiSemaphoreOptions } from './xsi-semaphore.js';
 export type { WaitOptions } from './wait.js';

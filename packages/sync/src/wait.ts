@@ -10,7 +10,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-type Target = { kind: 'futex'; buffer: SharedArrayBuffer; offset: number; expected: number } | { kind: 'sem'; buffer: SharedArrayBuffer; offset: number } | { kind: 'named-sem'; sem: NamedSemaphoreHandle };
+type Target =
+  | { kind: 'futex'; buffer: SharedArrayBuffer; offset: number; expected: number }
+  | { kind: 'sem'; buffer: SharedArrayBuffer; offset: number }
+  | { kind: 'named-sem'; sem: NamedSemaphoreHandle }
+  | { kind: 'xsi-sem'; id: number; undo: boolean };
 
 /**
  * Waits for `target`; resolves with how the wait ended. `giveBack` undoes a success that raced with
@@ -37,7 +41,9 @@ export function waitAsync(target: Target, opts: WaitOptions = {}, giveBack?: () 
         ? new SyncWaiter('futex', target.buffer, target.offset, target.expected, timeout, done)
         : target.kind === 'sem'
           ? new SyncWaiter('sem', target.buffer, target.offset, 0, timeout, done)
-          : new SyncWaiter('named-sem', target.sem, null, 0, timeout, done);
+          : target.kind === 'named-sem'
+            ? new SyncWaiter('named-sem', target.sem, null, 0, timeout, done)
+            : new SyncWaiter('xsi-sem', target.id, null, target.undo ? 1 : 0, timeout, done);
     const onAbort = () => waiter.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -2,10 +2,10 @@
 // free however many are pending; timeouts and aborts end them, and an aborted wait takes nothing.
 import { readFile } from 'node:fs/promises';
 import { afterEach, expect, it } from 'vitest';
-import { FutexMutex, NamedSemaphore, Semaphore, SharedRegion } from '../src/index.js';
+import { FutexMutex, NamedSemaphore, Semaphore, SharedRegion, XsiSemaphore } from '../src/index.js';
 
 const regions: SharedRegion[] = [];
-const named: NamedSemaphore[] = [];
+const named: Array<NamedSemaphore | XsiSemaphore> = [];
 afterEach(() => {
   regions.splice(0).forEach((r) => r.close());
   named.splice(0).forEach((s) => s.close());
@@ -16,22 +16,24 @@ function region(): SharedRegion {
   return r;
 }
 
-it('8 pending waits (semaphores, a named one, a futex lock) leave timers and fs.promises.readFile working; posts end them all', async () => {
+it('8 pending waits (semaphores, a named one, an XSI one, a futex lock) leave timers and fs.promises.readFile working; posts end them all', async () => {
   const r = region();
-  const sems = Array.from({ length: 6 }, (_, i) => Semaphore.create(r.buffer, 64 + i * 64, 0));
+  const sems = Array.from({ length: 5 }, (_, i) => Semaphore.create(r.buffer, 64 + i * 64, 0));
   const nsem = NamedSemaphore.create();
-  named.push(nsem);
+  const xsem = XsiSemaphore.create();
+  named.push(nsem, xsem);
   const futex = new FutexMutex(r.buffer, 0);
   futex.lockSync(); // held: the async lock below has to wait
-  const pending = [...sems.map((s) => s.wait()), nsem.wait(), futex.lock()];
+  const pending = [...sems.map((s) => s.wait()), nsem.wait(), xsem.wait(), futex.lock()];
   await new Promise((resolve) => setTimeout(resolve, 1)); // a timer fires
   expect((await readFile(new URL(import.meta.url))).length).toBeGreaterThan(0); // and the threadpool is free
   sems.forEach((s) => s.post());
   nsem.post();
+  xsem.post();
   futex.unlock();
   await Promise.all(pending);
   futex.unlock(); // the async lock had it
-  expect(sems.map((s) => s.value)).toEqual([0, 0, 0, 0, 0, 0]);
+  expect([...sems, xsem].map((s) => s.value)).toEqual([0, 0, 0, 0, 0, 0]);
 });
 
 it('a timeout ends a wait with ETIMEDOUT; the sync form too', async () => {

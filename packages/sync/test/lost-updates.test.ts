@@ -2,7 +2,7 @@
 // starting at once. Under each lock the total is exact; with no lock, updates are lost — the
 // experiment can tell the difference, so the exact totals mean something.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FutexSemaphore, Mutex, NamedSemaphore, Semaphore, SharedRegion } from '../src/index.js';
+import { FutexSemaphore, Mutex, NamedSemaphore, Semaphore, SharedRegion, XsiSemaphore } from '../src/index.js';
 import { child, fixture, stopAll, worker } from './helpers.js';
 // @ts-expect-error a plain .mjs fixture
 import { COUNTER, FSEM, MUTEX, READY, SEM, SIZE } from './fixtures/layout.mjs';
@@ -24,7 +24,7 @@ function freshRegion(): SharedRegion {
   return r;
 }
 
-type Lock = 'none' | 'futex' | 'mutex' | 'sem' | 'futex-sem' | 'named-sem';
+type Lock = 'none' | 'futex' | 'mutex' | 'sem' | 'futex-sem' | 'named-sem' | 'xsi-sem';
 
 /** PARTIES processes × count increments under `lock`; the counter's final value. */
 async function inProcesses(lock: Lock, count: number, extra: Record<string, unknown> = {}): Promise<number> {
@@ -72,11 +72,23 @@ describe('processes sharing a memory region', () => {
     expect(await inProcesses(lock, count)).toBe(PARTIES * count);
   });
 
-  it('a named semaphore (the processes share nothing but its name) locks as well', async () => {
-    const sem = NamedSemaphore.create({ value: 1 });
+  // Processes that share nothing but a name or an id (the counter's region aside).
+  const byName = () => {
+    const s = NamedSemaphore.create({ value: 1 });
+    return { reach: { name: s.name }, close: () => s.close() };
+  };
+  const byId = () => {
+    const s = XsiSemaphore.create({ value: 1 }); // SEM_UNDO: each party gives back what it takes
+    return { reach: { id: s.id }, close: () => s.close() };
+  };
+  it.each([
+    ['named-sem', 'a named semaphore, found by its name', byName],
+    ['xsi-sem', 'an XSI semaphore (SEM_UNDO), found by its id', byId],
+  ] as const)('%s — %s, locks as well', async (lock, _title, make) => {
+    const sem = make();
     try {
       const count = 50_000;
-      expect(await inProcesses('named-sem', count, { name: sem.name })).toBe(PARTIES * count);
+      expect(await inProcesses(lock, count, sem.reach)).toBe(PARTIES * count);
     } finally {
       sem.close();
     }

@@ -1,6 +1,6 @@
-// Child processes for the rwlock, cond, async-lock and eventfd tests: a fixture run by node with the
-// given fds inherited as 3, 4…; stdout read line by line (a child says "ready", results…), stdin
-// open for commands. kill() in afterEach: whatever a test left running goes.
+// Child processes for the rwlock, cond, async-lock, eventfd and XSI semaphore tests: a fixture run
+// by node with the given fds inherited as 3, 4…; stdout read line by line (a child says "ready",
+// results…), stdin open for commands. kill() in afterEach: whatever a test left running goes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fixture } from './helpers.js';
@@ -26,8 +26,9 @@ export async function ask(child: Child, cmd: string): Promise<string> {
   return child.line();
 }
 
-export function spawnChild(name: string, args: string[] = [], fds: number[] = []): Child {
-  const proc = spawn(process.execPath, [fixture(name), ...args], { stdio: ['pipe', 'pipe', 'pipe', ...fds] });
+/** `as`: run the child as another user (needs root), e.g. to see what mode bits keep out. */
+export function spawnChild(name: string, args: string[] = [], fds: number[] = [], as?: { uid: number; gid: number }): Child {
+  const proc = spawn(process.execPath, [fixture(name), ...args], { stdio: ['pipe', 'pipe', 'pipe', ...fds], ...as });
   const queued: string[] = [];
   const waiting: Array<(l: string) => void> = [];
   let stderr = '';
