@@ -1,6 +1,6 @@
 // Fails if the test run left IPC objects of this project behind: socket files, FIFOs and their private
 // directories under the temp directory, /dev/shm objects (named by this project's prefixes), XSI
-// semaphore sets, or peer processes still running. argv[2]: the run's start time (ms since the epoch).
+// semaphore sets and shm segments, or peer processes still running. argv[2]: the run's start time (ms since the epoch).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,10 +41,23 @@ try {
 } catch {
   // no System V IPC in this kernel: nothing can have been left
 }
+// XSI shared memory segments likewise (shm-xsi regions, the shm C programs): key IPC_PRIVATE, 0600,
+// this uid, created since the run started.
+try {
+  const [head, ...rows] = readFileSync('/proc/sysvipc/shm', 'utf8').trim().split('\n');
+  const col = Object.fromEntries(head.trim().split(/\s+/).map((k, i) => [k, i]));
+  for (const r of rows) {
+    const v = r.trim().split(/\s+/);
+    const ours = v[col.key] === '0' && v[col.perms] === '600' && Number(v[col.cuid]) === process.getuid() && Number(v[col.ctime]) >= Math.floor(since / 1000);
+    if (ours) left.push(`XSI shm segment: id ${v[col.shmid]}, ${v[col.nattch]} attached (ipcrm -m ${v[col.shmid]})`);
+  }
+} catch {
+  // no System V IPC in this kernel
+}
 let peers = '';
 try {
   // transport peers, and the sync tests' child processes (their memfds die with them)
-  peers = execFileSync('pgrep', ['-af', 'core/dist/peer-main.js|sync/test/fixtures/'], { encoding: 'utf8' }).trim();
+  peers = execFileSync('pgrep', ['-af', 'core/dist/peer-main.js|sync/test/fixtures/|shm/test/fixtures/'], { encoding: 'utf8' }).trim();
 } catch {
   // pgrep exits 1 when nothing matches
 }
@@ -60,5 +73,5 @@ if (left.length) {
   console.log(`left behind by the test run (${left.length}):\n  ${left.join('\n  ')}`);
   process.exitCode = 1;
 } else {
-  console.log('nothing left behind (temp and /dev/shm names incl. named semaphores, XSI semaphore sets, peer and fixture processes, network namespaces)');
+  console.log('nothing left behind (temp and /dev/shm names incl. named semaphores, XSI semaphore sets and shm segments, peer and fixture processes, network namespaces)');
 }
