@@ -24,7 +24,7 @@ export interface ShmChannelOptions {
   side: 'creator' | 'attacher';
   capacity: number;
   peerPid: number;
-  /** Loads of the ring's index before a side sleeps (0: sleep at once). */
+  /** Loads of the ring's index before a side sleeps (0: sleep at once; Infinity: never sleep, blocking path). */
   spin: number;
 }
 
@@ -355,6 +355,7 @@ export class ShmChannel implements Channel {
 
   /** Spins, then sleeps in slices until `ready`; throws for a dead peer or a closed channel. */
   #waitSync(ready: () => boolean, prepare: () => boolean, word: number): void {
+    if (this.#spin === Infinity) return this.#spinSync(ready);
     for (let i = 0; i < this.#spin; i++) if (ready()) return;
     for (;;) {
       if (this.#closed) throw closedError(this.transport);
@@ -366,6 +367,14 @@ export class ShmChannel implements Channel {
       Atomics.store(this.#tx.view.i32, word, 0);
       if (ready()) return;
       if (this.#peerExited()) throw this.#resetError();
+    }
+  }
+
+  /** wake: 'spin' — busy-polls; every 2^20 polls (≈ 5 ms) it looks whether the peer is still there. */
+  #spinSync(ready: () => boolean): void {
+    for (let i = 1; ; i++) {
+      if (ready()) return;
+      if ((i & 0xfffff) === 0 && this.#peerExited()) throw this.#resetError();
     }
   }
 

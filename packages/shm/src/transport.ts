@@ -4,7 +4,7 @@
 // (its pid, compare-and-swap: a second attacher is refused) and wakes the creator, whose connect()
 // then resolves. Once both have it mapped, the name is removed (shm_unlink, IPC_RMID, the file):
 // from then on a crash of either leaves nothing behind.
-import { ipcError, makeOpened, validateInteger, validateOptions, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
+import { ipcError, makeOpened, validateInteger, validateOneOf, validateOptions, type Channel, type Opened, type PeerSpec, type Semantics, type Transport } from '@ipc-compare/core';
 import { SyncWaiter, futexWake } from '@ipc-compare/native';
 import { ShmChannel } from './channel.js';
 import { DEFAULT_CAPACITY, H_ATTACHED, H_ATTACHER, H_CAPACITY, H_CREATOR, H_MAGIC, H_VERSION, MAGIC, VERSION, regionBytes } from './layout.js';
@@ -17,6 +17,12 @@ export interface ShmOpenOptions {
   capacity?: number;
   /** Loads of the ring's index a side makes before it sleeps (0 … 1e6; default 64: a short spin). */
   spin?: number;
+  /**
+   * 'futex' (default): spin `spin` times, then sleep in futex(2). 'spin': the blocking path never
+   * sleeps — it busy-polls the ring (one CPU at 100 % per waiting side, for the spin rows); the
+   * async path still sleeps.
+   */
+  wake?: 'futex' | 'spin';
 }
 
 /** Default spin: ≈ 0.3 µs of loads — enough to catch a peer on another CPU that is about to publish. */
@@ -26,6 +32,7 @@ interface ShmParams {
   region: RegionParams;
   capacity: number;
   spin: number;
+  wake: 'futex' | 'spin';
 }
 
 function semanticsOf(kind: RegionKind): Semantics {
@@ -39,7 +46,9 @@ function checkOptions(value: unknown): Required<ShmOpenOptions> {
   if ((capacity & (capacity - 1)) !== 0) throw ipcError('ERR_INVALID_ARG_VALUE', `capacity must be a power of two, not ${capacity}`);
   const spin = o.spin ?? DEFAULT_SPIN;
   validateInteger(spin, 'spin', 0, 1e6);
-  return { capacity, spin };
+  const wake = o.wake ?? 'futex';
+  validateOneOf(wake, 'wake', ['futex', 'spin']);
+  return { capacity, spin, wake };
 }
 
 function header(region: Region): Int32Array {
@@ -82,7 +91,7 @@ export function makeShmTransport(kind: RegionKind): Transport<ShmOpenOptions> {
     blockingPath: true,
 
     async open(options?: ShmOpenOptions): Promise<Opened> {
-      const { capacity, spin } = checkOptions(options);
+      const { capacity, spin, wake } = checkOptions(options);
       const region = createRegion(kind, regionBytes(capacity));
       const h = header(region);
       h[H_VERSION / 4] = VERSION;
@@ -93,14 +102,14 @@ export function makeShmTransport(kind: RegionKind): Transport<ShmOpenOptions> {
       const connected = attached(region, stop.signal).then(
         (peerPid) => {
           region.unlink(); // both have it mapped: a crash now leaves nothing
-          return new ShmChannel({ transport: id, region, side: 'creator', capacity, peerPid, spin }) as Channel;
+          return new ShmChannel({ transport: id, region, side: 'creator', capacity, peerPid, spin: wake === 'spin' ? Infinity : spin }) as Channel;
         },
         (err: unknown) => {
           region.close();
           throw err;
         },
       );
-      const params: ShmParams = { region: region.params, capacity, spin };
+      const params: ShmParams = { region: region.params, capacity, spin, wake };
       return makeOpened({
         transport,
         peer: { transport: id, params, ...(region.inheritFds.length ? { inheritFds: region.inheritFds } : {}) },
@@ -113,7 +122,7 @@ export function makeShmTransport(kind: RegionKind): Transport<ShmOpenOptions> {
     async attach(spec: PeerSpec): Promise<Channel> {
       const p = paramsOf(spec);
       if (p.region.kind !== kind) throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${id}: a ${String(p.region.kind)} region`);
-      const { capacity, spin } = checkOptions({ capacity: p.capacity, spin: p.spin });
+      const { capacity, spin, wake } = checkOptions({ capacity: p.capacity, spin: p.spin, wake: p.wake });
       if (p.region.size < regionBytes(capacity)) throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${id}: a ${p.region.size}-byte region cannot hold two ${capacity}-byte rings`);
       const inherited = kind === 'anon' ? spec.inheritFds?.[0] : undefined;
       if (kind === 'anon' && inherited === undefined) throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${id}: the region's fd must be inherited`);
@@ -124,7 +133,7 @@ export function makeShmTransport(kind: RegionKind): Transport<ShmOpenOptions> {
           throw ipcError('ERR_INVALID_PEER_SPEC', `invalid PeerSpec for ${id}: the region holds no version-${VERSION} channel of ${capacity}-byte rings`);
         }
         if (Atomics.compareExchange(h, H_ATTACHER / 4, 0, process.pid) !== 0) throw ipcError('ERR_PEER_REFUSED', `${id}: another process already attached to this channel`);
-        const channel = new ShmChannel({ transport: id, region, side: 'attacher', capacity, peerPid: h[H_CREATOR / 4]!, spin });
+        const channel = new ShmChannel({ transport: id, region, side: 'attacher', capacity, peerPid: h[H_CREATOR / 4]!, spin: wake === 'spin' ? Infinity : spin });
         Atomics.store(h, H_ATTACHED / 4, 1);
         futexWake(region.buffer, H_ATTACHED, 1);
         return channel;
