@@ -86,6 +86,21 @@ export interface XsiStat {
   removed: boolean;
 }
 
+/**
+ * A futex waiter with one thread for its whole life: watch(expected) asks it for one FUTEX_WAIT on the
+ * word while it is `expected`; the callback gets the outcome on the JS thread. Idle, it does not keep
+ * the event loop alive. cancel() ends the current watch within 50 ms; close() ends the thread.
+ */
+export interface FutexWatcher {
+  watch(expected: number): void;
+  cancel(): void;
+  close(): void;
+}
+
+export interface FutexWatcherConstructor {
+  new (buffer: SharedArrayBuffer, offset: number, callback: (outcome: 'ok' | 'not-equal' | 'cancelled') => void): FutexWatcher;
+}
+
 /** An async wait on a thread of its own (never the libuv threadpool). */
 export interface SyncWaiter {
   /** Ends the wait within 50 ms ('cancelled'), unless it completed first (then it reports that). */
@@ -331,6 +346,7 @@ interface Addon {
   mutexDestroy(buffer: SharedArrayBuffer, offset: number): void;
   NamedSemaphore: NamedSemaphoreConstructor;
   SyncWaiter: SyncWaiterConstructor;
+  FutexWatcher: FutexWatcherConstructor;
   syncSizes: SyncSizes;
   rwlockInit(buffer: SharedArrayBuffer, offset: number, preferWriters: boolean): void;
   rwlockRdLock(buffer: SharedArrayBuffer, offset: number, timeoutMs?: number): number;
@@ -472,6 +488,7 @@ export const mutexConsistent: Addon['mutexConsistent'] = addon.mutexConsistent;
 export const mutexDestroy: Addon['mutexDestroy'] = addon.mutexDestroy;
 export const NamedSemaphore: NamedSemaphoreConstructor = addon.NamedSemaphore;
 export const SyncWaiter: SyncWaiterConstructor = addon.SyncWaiter;
+export const FutexWatcher: FutexWatcherConstructor = addon.FutexWatcher;
 export const syncSizes: Readonly<SyncSizes> = Object.freeze({ ...addon.syncSizes });
 
 // ---- pthread_sync.cc, eventfd.cc -------------------------------------------------------------------

@@ -23,9 +23,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -423,6 +425,140 @@ class SyncWaiter : public Napi::ObjectWrap<SyncWaiter> {
   std::shared_ptr<WaitState> state_;
 };
 
+// ---- a persistent futex waiter ------------------------------------------------------------------
+
+// FutexWatcher(buffer, offset, callback(outcome)): one thread of its own for the watcher's whole life
+// (SyncWaiter starts one per wait: tens of µs each). watch(expected) hands it one FUTEX_WAIT on the
+// word (while it is `expected`); the callback gets 'ok', 'not-equal' or 'cancelled' on the JS thread.
+// cancel() ends the current watch within a slice; close() ends the thread. While no watch is
+// pending the watcher does not keep the event loop alive.
+struct WatchState {
+  std::mutex m;
+  std::condition_variable cv;
+  bool armed = false;
+  bool closing = false;
+  uint32_t expected = 0;
+  std::atomic<bool> cancelled{false};
+  uint32_t* word = nullptr;
+  std::shared_ptr<v8::BackingStore> keep;
+  napi_threadsafe_function tsfn = nullptr;  // unref'd on the JS thread when a watch's outcome is delivered
+};
+
+// What a watch ended with; the thread passes a pointer to one of these (static: nothing to free).
+int kWatchOk = 0, kWatchNotEqual = 1, kWatchCancelled = 2;
+const char* const kWatchNames[] = {"ok", "not-equal", "cancelled"};
+
+void DeliverWatch(Napi::Env env, Napi::Function cb, WatchState* s, int* outcome) {
+  if (env == nullptr) return;
+  napi_unref_threadsafe_function(env, s->tsfn);  // idle until the next watch()
+  cb.Call({Napi::String::New(env, kWatchNames[*outcome])});
+}
+
+using WatchTsfn = Napi::TypedThreadSafeFunction<WatchState, int, DeliverWatch>;
+
+void RunWatch(std::shared_ptr<WatchState> s, WatchTsfn tsfn) {
+  pthread_setname_np(pthread_self(), "ipcc-watch");
+  for (;;) {
+    uint32_t expected;
+    {
+      std::unique_lock<std::mutex> lk(s->m);
+      s->cv.wait(lk, [&] { return s->armed || s->closing; });
+      if (s->closing) break;
+      s->armed = false;
+      expected = s->expected;
+    }
+    int* outcome = nullptr;
+    while (outcome == nullptr) {
+      if (s->cancelled.load()) {
+        outcome = &kWatchCancelled;
+        break;
+      }
+      timespec until = AddMs(MonoNow(), kSliceMs);
+      int r = FutexWaitUntil(s->word, expected, &until);
+      if (r == 0) outcome = &kWatchOk;
+      else if (r == EAGAIN) outcome = &kWatchNotEqual;
+      else if (r != ETIMEDOUT) outcome = &kWatchCancelled;  // EFAULT cannot happen: `keep` holds the mapping
+    }
+    if (tsfn.BlockingCall(outcome) != napi_ok) break;
+  }
+  tsfn.Release();
+}
+
+class FutexWatcher : public Napi::ObjectWrap<FutexWatcher> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "FutexWatcher", {InstanceMethod<&FutexWatcher::Watch>("watch"), InstanceMethod<&FutexWatcher::Cancel>("cancel"), InstanceMethod<&FutexWatcher::Close>("close")});
+  }
+
+  explicit FutexWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FutexWatcher>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[2].IsFunction()) throw InvalidArgType(env, "callback", "function", info.Length() > 2 ? napi_value(info[2]) : nullptr);
+    SharedSpan span = ArgShared(info, 0, 1, 4, 4, true);
+    auto s = std::make_shared<WatchState>();
+    s->word = static_cast<uint32_t*>(span.p);
+    s->keep = span.store;
+    tsfn_ = WatchTsfn::New(env, info[2].As<Napi::Function>(), "FutexWatcher", 0, 1, s.get());
+    s->tsfn = tsfn_;
+    tsfn_.Unref(env);
+    try {
+      std::thread(RunWatch, s, tsfn_).detach();
+    } catch (const std::system_error& e) {
+      tsfn_.Release();
+      throw ErrnoError(env, e.code().value(), "pthread_create");
+    }
+    state_ = std::move(s);
+  }
+
+ private:
+  // watch(expected): one wait; the callback says how it ended. One watch at a time.
+  Napi::Value Watch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t expected = static_cast<uint32_t>(ArgInt(info, 0, "expected"));
+    {
+      std::lock_guard<std::mutex> lk(state_->m);
+      if (state_->closing) throw Napi::Error::New(env, "the watcher is closed");
+      state_->expected = expected;
+      state_->cancelled.store(false);
+      state_->armed = true;
+    }
+    state_->cv.notify_one();
+    tsfn_.Ref(env);
+    return env.Undefined();
+  }
+
+  // cancel(): the current watch ends within a slice, its callback saying 'cancelled' (unless it ended first).
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    state_->cancelled.store(true);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    {
+      std::lock_guard<std::mutex> lk(state_->m);
+      state_->closing = true;
+    }
+    state_->cancelled.store(true);
+    state_->cv.notify_one();
+    tsfn_.Unref(info.Env());
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<WatchState> state_;
+  WatchTsfn tsfn_;
+
+ public:
+  // Collected without close(): the thread must not wait for ever on a watcher nobody has.
+  ~FutexWatcher() override {
+    if (!state_) return;
+    {
+      std::lock_guard<std::mutex> lk(state_->m);
+      state_->closing = true;
+    }
+    state_->cancelled.store(true);
+    state_->cv.notify_one();
+  }
+};
+
 }  // namespace
 
 void InitSync(Napi::Env env, Napi::Object exports) {
@@ -442,6 +578,7 @@ void InitSync(Napi::Env env, Napi::Object exports) {
   exports.Set("mutexDestroy", Napi::Function::New(env, MutexDestroy, "mutexDestroy"));
   exports.Set("NamedSemaphore", NamedSemaphore::Define(env));
   exports.Set("SyncWaiter", SyncWaiter::Define(env));
+  exports.Set("FutexWatcher", FutexWatcher::Define(env));
   Napi::Object sizes = Napi::Object::New(env);
   sizes.Set("sem", Napi::Number::New(env, sizeof(sem_t)));
   sizes.Set("mutex", Napi::Number::New(env, sizeof(pthread_mutex_t)));

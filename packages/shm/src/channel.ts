@@ -2,12 +2,12 @@
 // the sender waits (never drops) when the ring is full, close() is end of stream for the other side.
 //  - async path: a send copies into the ring at once when there is room and resolves; otherwise it
 //    queues and a pump waits for room. A recv takes a waiting message at once; otherwise it waits.
-//    Waiting is off the JS thread (a SyncWaiter thread on the futex word, never libuv's threadpool)
+//    Waiting is off the JS thread (a watcher thread per direction on the futex word, never libuv's threadpool)
 //    raced against the peer's pidfd on the event loop, so a dead peer ends every wait.
 //  - blocking path: sendSync/recvSync spin briefly, then sleep in futex(2) in slices, looking at the
 //    peer's pidfd between slices: a dead peer is an error within a slice, never a hang.
 import { AbortGroups, OwnedFd, abortError, closedError, ipcError, validateBytes, waitFd, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
-import { SyncWaiter, constants, errnoError, futexWait, pidfdOpen, poll } from '@ipc-compare/native';
+import { FutexWatcher, constants, errnoError, futexWait, pidfdOpen, poll } from '@ipc-compare/native';
 import { constants as os } from 'node:os';
 import type { Region } from './regions.js';
 import { RingConsumer, RingProducer } from './ring.js';
@@ -62,10 +62,10 @@ export class ShmChannel implements Channel {
   #recvPumping = false;
   #sentThisTurn = 0;
   #endPromise: Promise<void> | null = null;
-  /** The waiter thread each direction's pump sleeps on (cancelled when nobody waits any more). */
-  readonly #sleeping: { tx: SyncWaiter | null; rx: SyncWaiter | null } = { tx: null, rx: null };
-  /** Ends the async waits in progress (close, peer death). */
-  readonly #stop = new AbortController();
+  /** Each direction's watcher thread, made on its first sleep; the one sleeping now (cancelled when nobody waits any more). */
+  readonly #watchers: { tx: FutexWatcher | null; rx: FutexWatcher | null } = { tx: null, rx: null };
+  readonly #sleeping: { tx: FutexWatcher | null; rx: FutexWatcher | null } = { tx: null, rx: null };
+  readonly #woken: { tx: (() => void) | null; rx: (() => void) | null } = { tx: null, rx: null };
   readonly #sendAborts = new AbortGroups<QueuedSend>((signal, members) => this.#abortSends(signal, members));
   readonly #recvAborts = new AbortGroups<PendingRecv>((signal, members) => this.#abortRecvs(signal, members));
   lastTruncation: { length: number; received: number } | null = null;
@@ -281,29 +281,37 @@ export class ShmChannel implements Channel {
   }
 
   /**
-   * Sleeps on `word` (expected 1) on a waiter thread, until the other side wakes it, the peer dies
-   * (its pidfd turns readable on the event loop) or the channel closes.
+   * Sleeps on `word` (expected 1) on this direction's watcher thread (one per direction for the
+   * channel's life, not one per sleep), until the other side wakes it, the peer dies (its pidfd turns
+   * readable on the event loop) or the channel closes.
    */
   #sleepAsync(direction: 'tx' | 'rx', word: number): Promise<void> {
     if (this.#closed || this.#peerGone) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const gone = new AbortController();
-      const stop = () => waiter.cancel();
-      const waiter = new SyncWaiter('futex', this.#region.buffer, word * 4, 1, -1, () => {
-        this.#sleeping[direction] = null;
-        this.#stop.signal.removeEventListener('abort', stop);
+      const w = (this.#watchers[direction] ??= this.#watcher(direction, word));
+      this.#woken[direction] = () => {
         gone.abort();
         resolve();
-      });
-      this.#sleeping[direction] = waiter;
-      this.#stop.signal.addEventListener('abort', stop, { once: true });
+      };
+      w.watch(1);
+      this.#sleeping[direction] = w;
       waitFd(this.#pidfd.fd, 'read', { signal: gone.signal }).then(
         () => {
           this.#peerGone = true;
-          waiter.cancel();
+          w.cancel();
         },
         () => {},
       );
+    });
+  }
+
+  #watcher(direction: 'tx' | 'rx', word: number): FutexWatcher {
+    return new FutexWatcher(this.#region.buffer, word * 4, () => {
+      this.#sleeping[direction] = null;
+      const woken = this.#woken[direction];
+      this.#woken[direction] = null;
+      woken?.();
     });
   }
 
@@ -410,11 +418,14 @@ export class ShmChannel implements Channel {
     this.#closed = true;
     this.#tx.closeWriter();
     this.#rx.closeReader();
-    this.#stop.abort();
+    this.#sleeping.tx?.cancel();
+    this.#sleeping.rx?.cancel();
     const err = closedError(this.transport);
     this.#failSends(err);
     for (const r of this.#recvs.splice(0)) r.reject(err);
     await Promise.all([this.#sendPump, this.#recvPump]);
+    this.#watchers.tx?.close();
+    this.#watchers.rx?.close();
     this.#pidfd.close();
     this.#region.close();
   }
