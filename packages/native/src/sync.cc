@@ -501,7 +501,7 @@ class FutexWatcher : public Napi::ObjectWrap<FutexWatcher> {
     s->tsfn = tsfn_;
     tsfn_.Unref(env);
     try {
-      std::thread(RunWatch, s, tsfn_).detach();
+      thread_ = std::thread(RunWatch, s, tsfn_);
     } catch (const std::system_error& e) {
       tsfn_.Release();
       throw ErrnoError(env, e.code().value(), "pthread_create");
@@ -532,24 +532,30 @@ class FutexWatcher : public Napi::ObjectWrap<FutexWatcher> {
     return info.Env().Undefined();
   }
 
+  // close(): ends the thread and waits for it (at once: it is woken from its futex wait), so that no
+  // thread of ours is still running when the process exits and Node tears the environment down.
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (!thread_.joinable()) return info.Env().Undefined();
     {
       std::lock_guard<std::mutex> lk(state_->m);
       state_->closing = true;
     }
     state_->cancelled.store(true);
     state_->cv.notify_one();
-    tsfn_.Unref(info.Env());
+    syscall(SYS_futex, state_->word, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);  // spurious for others: they re-check
+    thread_.join();
     return info.Env().Undefined();
   }
 
   std::shared_ptr<WatchState> state_;
   WatchTsfn tsfn_;
+  std::thread thread_;
 
  public:
   // Collected without close(): the thread must not wait for ever on a watcher nobody has.
   ~FutexWatcher() override {
-    if (!state_) return;
+    if (!state_ || !thread_.joinable()) return;
+    thread_.detach();
     {
       std::lock_guard<std::mutex> lk(state_->m);
       state_->closing = true;

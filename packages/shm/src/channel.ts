@@ -66,6 +66,7 @@ export class ShmChannel implements Channel {
   readonly #watchers: { tx: FutexWatcher | null; rx: FutexWatcher | null } = { tx: null, rx: null };
   readonly #sleeping: { tx: FutexWatcher | null; rx: FutexWatcher | null } = { tx: null, rx: null };
   readonly #woken: { tx: (() => void) | null; rx: (() => void) | null } = { tx: null, rx: null };
+  #peerWatch: AbortController | null = null;
   readonly #sendAborts = new AbortGroups<QueuedSend>((signal, members) => this.#abortSends(signal, members));
   readonly #recvAborts = new AbortGroups<PendingRecv>((signal, members) => this.#abortRecvs(signal, members));
   lastTruncation: { length: number; received: number } | null = null;
@@ -288,30 +289,40 @@ export class ShmChannel implements Channel {
   #sleepAsync(direction: 'tx' | 'rx', word: number): Promise<void> {
     if (this.#closed || this.#peerGone) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const gone = new AbortController();
       const w = (this.#watchers[direction] ??= this.#watcher(direction, word));
-      this.#woken[direction] = () => {
-        gone.abort();
-        resolve();
-      };
+      this.#woken[direction] = resolve;
       w.watch(1);
       this.#sleeping[direction] = w;
-      waitFd(this.#pidfd.fd, 'read', { signal: gone.signal }).then(
-        () => {
-          this.#peerGone = true;
-          w.cancel();
-        },
-        () => {},
-      );
+      this.#watchPeer();
     });
   }
 
   #watcher(direction: 'tx' | 'rx', word: number): FutexWatcher {
     return new FutexWatcher(this.#region.buffer, word * 4, () => {
       this.#sleeping[direction] = null;
+      if (!this.#sleeping.tx && !this.#sleeping.rx) this.#peerWatch?.abort(); // nobody sleeps: stop watching
       const woken = this.#woken[direction];
       this.#woken[direction] = null;
       woken?.();
+    });
+  }
+
+  /**
+   * One readiness watch on the peer's pidfd for both directions (libuv takes one poll handle per fd: a
+   * second one on the same fd aborts the process), while anything sleeps.
+   */
+  #watchPeer(): void {
+    if (this.#peerWatch) return;
+    const ac = (this.#peerWatch = new AbortController());
+    waitFd(this.#pidfd.fd, 'read', { signal: ac.signal }).then(
+      () => {
+        this.#peerGone = true;
+        this.#sleeping.tx?.cancel();
+        this.#sleeping.rx?.cancel();
+      },
+      () => {},
+    ).finally(() => {
+      if (this.#peerWatch === ac) this.#peerWatch = null;
     });
   }
 
@@ -424,6 +435,7 @@ export class ShmChannel implements Channel {
     this.#failSends(err);
     for (const r of this.#recvs.splice(0)) r.reject(err);
     await Promise.all([this.#sendPump, this.#recvPump]);
+    this.#peerWatch?.abort(); // before the pidfd closes: libuv must not poll a closed fd
     this.#watchers.tx?.close();
     this.#watchers.rx?.close();
     this.#pidfd.close();

@@ -12,10 +12,12 @@
 //        +132 spaceWaiting: 1 while the producer waits for room
 //        +136 writerClosed: the producer ended (end of stream once drained)
 //        +140 readerClosed: the consumer closed (the producer's sends fail with EPIPE)
-//   640 + capacity·r   ring r's data: records, each a 4-byte header and its bytes, 4-aligned,
-//        wrapping around the end (a header never straddles it). Header: length in bits 0–30, bit 31
-//        set when more fragments of the same message follow (a message larger than a quarter of the
-//        ring is sent in fragments and reassembled: boundaries are kept at any size).
+//   640 + capacity·r   ring r's data: records, each an 8-byte header and its bytes, 8-aligned,
+//        wrapping around the end (a header never straddles it; the bytes may). Header word 0: length
+//        in bits 0–30, bit 31 set when more fragments of the same message follow (a message larger
+//        than a quarter of the ring is sent in fragments and reassembled: boundaries are kept at any
+//        size); word 1: 0 (reserved; it keeps the bytes 8-aligned, which V8's shared-memory copy needs
+//        to move whole words).
 export const MAGIC = 0x52435049;
 export const VERSION = 1;
 export const H_MAGIC = 0;

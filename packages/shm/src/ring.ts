@@ -13,7 +13,12 @@
 import { futexWake } from '@ipc-compare/native';
 import { MORE, R_DATA_WAITING, R_HEAD, R_READER_CLOSED, R_SPACE_WAITING, R_TAIL, R_WRITER_CLOSED, controlOffset, dataOffset } from './layout.js';
 
-const align4 = (n: number) => (n + 3) & ~3;
+/** Record header bytes: the length word and a reserved one, so the payload starts 8-aligned. */
+const HEADER = 8;
+// V8 copies to and from a SharedArrayBuffer with a relaxed-atomic memcpy that moves whole words only
+// when source and target are equally aligned, else byte by byte: 4-aligned payloads ran at ≈ 4 GB/s,
+// 8-aligned ones at memory speed.
+const align8 = (n: number) => (n + 7) & ~7;
 
 /** What both ends of one ring share: the views and the word indexes. */
 class RingView {
@@ -92,7 +97,7 @@ export class RingProducer {
 
   /** Bytes a record for the next fragment of a message with `left` bytes to go needs. */
   recordBytes(left: number): number {
-    return 4 + align4(Math.min(left, this.maxFragment));
+    return HEADER + align8(Math.min(left, this.maxFragment));
   }
 
   /**
@@ -104,7 +109,7 @@ export class RingProducer {
     let wrote = false;
     for (;;) {
       const len = Math.min(data.length - off, this.maxFragment);
-      if (!this.hasRoom(4 + align4(len))) break;
+      if (!this.hasRoom(HEADER + align8(len))) break;
       const last = off + len === data.length;
       this.#record(data, off, len, !last);
       off += len;
@@ -122,11 +127,12 @@ export class RingProducer {
     const v = this.view;
     const p = this.#head & v.mask;
     v.words[p >> 2] = more ? (len | MORE) >>> 0 : len;
-    const q = (p + 4) & v.mask;
+    v.words[(p >> 2) + 1] = 0;
+    const q = (p + HEADER) & v.mask;
     const first = Math.min(len, v.capacity - q);
     v.data.set(first === src.length && off === 0 ? src : src.subarray(off, off + first), q);
     if (len > first) v.data.set(src.subarray(off + first, off + len), 0);
-    this.#head = (this.#head + 4 + align4(len)) | 0;
+    this.#head = (this.#head + HEADER + align8(len)) | 0;
   }
 
   #publish(): void {
@@ -193,18 +199,25 @@ export class RingConsumer {
     const v = this.view;
     if (dest !== null) {
       const n = Math.min(length, dest.length - at);
-      const q = ((this.#tail & v.mask) + 4) & v.mask;
+      const q = ((this.#tail & v.mask) + HEADER) & v.mask;
       const first = Math.min(n, v.capacity - q);
       dest.set(v.data.subarray(q, q + first), at);
       if (n > first) dest.set(v.data.subarray(0, n - first), at + first);
     }
-    this.#tail = (this.#tail + 4 + align4(length)) | 0;
+    this.#tail = (this.#tail + HEADER + align8(length)) | 0;
   }
 
-  /** Gives the space of what was taken back to the producer (and wakes it if it waits for room). */
+  /**
+   * Gives the space of what was taken back to the producer. A producer waiting for room is woken only
+   * once half the ring is free (its need is at most a quarter): woken for every record, the two sides
+   * would take turns one message at a time, a context switch each. No wake is lost by waiting: this
+   * side only sleeps on an empty ring, and its commit before that frees it all.
+   */
   commit(): void {
     const v = this.view;
     Atomics.store(v.i32, v.tail, this.#tail);
+    if (Atomics.load(v.i32, v.spaceWaiting) === 0) return;
+    if (v.capacity - ((Atomics.load(v.i32, v.head) - this.#tail) | 0) < v.capacity / 2) return;
     if (v.wakeIfWaiting(v.spaceWaiting)) this.wakes++;
   }
 

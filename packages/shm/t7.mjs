@@ -1,0 +1,13 @@
+import { spawn } from 'node:child_process';
+import { shmPosixTransport as t } from '@ipc-compare/shm';
+const opened = await t.open(process.argv[3] ? { spin: Number(process.argv[3]) } : {});
+const child = spawn('taskset', ['-c', process.argv[2] ?? '1', process.execPath, 't7child.mjs', JSON.stringify(opened.peer)], { stdio: 'inherit' });
+const ch = await opened.connect();
+const msg = Buffer.alloc(65536);
+const N = 20000;
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < N; i++) ch.sendSync(msg);
+const ns = Number(process.hrtime.bigint() - t0);
+console.log((N * 65536 / ns).toFixed(2), 'GB/s', (ns / N / 1000).toFixed(1), 'µs/msg', JSON.stringify(ch.syscalls));
+await ch.close();
+await new Promise((r) => child.on('exit', r));
