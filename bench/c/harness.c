@@ -40,12 +40,20 @@
 #define DGRAM_END_COPIES 3              /* END datagrams, ... */
 #define DGRAM_END_GAP_MS 1              /* ... this far apart */
 #define DGRAM_REPORT_MS 5000            /* the sender's wait for the report */
+/* BENCH_OPT_SHM: the limits and defaults of bench/c/shm-ring.h (and of
+ * packages/shm's transport.ts), repeated so the harness needs no shm code. */
+#define SHM_OPT_MIN_CAPACITY     4096
+#define SHM_OPT_MAX_CAPACITY     268435456
+#define SHM_OPT_DEFAULT_CAPACITY 262144
+#define SHM_OPT_MAX_SPIN         1000000
+#define SHM_OPT_DEFAULT_SPIN     64
 
 static const char *prog = "bench";     /* argv[0], for messages */
 static const char *mech_name = "bench"; /* the mechanism, for temp names */
 static const char *role = "parent";    /* "child" after fork_peer */
 static unsigned opt_flags;              /* BENCH_OPT_* given to bench_init */
 static int datagram_mode;               /* bench_init_datagram was used */
+static int message_mode;                /* datagrams, or BENCH_OPT_MESSAGES */
 static size_t max_size = MAX_SIZE;      /* largest --size (a datagram's) */
 static pid_t child_pid;                 /* in the parent, while the child lives */
 static cpu_set_t allowed_cpus;          /* affinity we started with */
@@ -109,8 +117,12 @@ static void *xmalloc(size_t n)
 
 static void usage(FILE *f)
 {
-    const char *extra = opt_flags & BENCH_OPT_NODELAY ? " [--nodelay 0|1]" : "";
-    const char *writes = datagram_mode ? "1" : "1|2";
+    const char *extra = opt_flags & BENCH_OPT_NODELAY ? " [--nodelay 0|1]"
+                      : opt_flags & BENCH_OPT_SHM
+                      ? "\n                  [--region anon|posix|xsi|file]"
+                        " [--capacity N] [--spin N] [--wake futex|spin]"
+                      : "";
+    const char *writes = message_mode ? "1" : "1|2";
 
     fprintf(f,
         "usage: %s latency    --size N --warmup-ms N --duration-ms N"
@@ -128,6 +140,10 @@ static void usage(FILE *f)
         fprintf(f,
         "  --writes 1       latency only: accepted for symmetry; a datagram\n"
         "                   is always sent with one send(), never split\n");
+    else if (message_mode)
+        fprintf(f,
+        "  --writes 1       latency only: accepted for symmetry; a message\n"
+        "                   is always sent with one send(), never split\n");
     else
         fprintf(f,
         "  --writes 1|2     latency only: write() calls per message on both\n"
@@ -137,6 +153,21 @@ static void usage(FILE *f)
         fprintf(f,
         "  --nodelay 0|1    TCP_NODELAY on both sockets (default 1; 0 leaves\n"
         "                   Nagle's algorithm on)\n");
+    if (opt_flags & BENCH_OPT_SHM)
+        fprintf(f,
+        "  --region R       where the rings live: anon (mmap MAP_SHARED|\n"
+        "                   MAP_ANONYMOUS, inherited through fork; the default),\n"
+        "                   posix (shm_open), xsi (shmget), file (a file in a\n"
+        "                   private directory)\n"
+        "  --capacity N     bytes per ring, a power of two, %d..%d\n"
+        "                   (default %d); messages over a quarter of it go in\n"
+        "                   fragments\n"
+        "  --spin N         checks of the ring before a side sleeps, 0..%d\n"
+        "                   (default %d)\n"
+        "  --wake W         futex (default): spin, then sleep in futex(2);\n"
+        "                   spin: never sleep, busy-poll (a CPU each)\n",
+        SHM_OPT_MIN_CAPACITY, SHM_OPT_MAX_CAPACITY, SHM_OPT_DEFAULT_CAPACITY,
+        SHM_OPT_MAX_SPIN, SHM_OPT_DEFAULT_SPIN);
 }
 
 _Noreturn __attribute__((format(printf, 1, 2)))
@@ -173,6 +204,18 @@ static int64_t parse_int(const char *name, const char *s, int64_t lo, int64_t hi
     return v;
 }
 
+/* One of the NULL-terminated choices (returned as the static string). */
+static const char *parse_choice(const char *name, const char *s,
+                                const char *const *choices)
+{
+    if (s == NULL)
+        usage_error("%s needs a value", name);
+    for (int i = 0; choices[i] != NULL; i++)
+        if (strcmp(s, choices[i]) == 0)
+            return choices[i];
+    usage_error("%s: unknown value '%s'", name, s);
+}
+
 static int parse_cpu(const char *name, const char *s)
 {
     int cpu = (int)parse_int(name, s, 0, CPU_SETSIZE - 1);
@@ -186,8 +229,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
     int64_t size = -1, warmup = -1, duration = -1, writes = -1;
 
+    static const char *const regions[] = { "anon", "posix", "xsi", "file", NULL };
+    static const char *const wakes[] = { "futex", "spin", NULL };
+    int shm = (opt_flags & BENCH_OPT_SHM) != 0;
+
     o->cpu_parent = o->cpu_child = -1;
     o->nodelay = opt_flags & BENCH_OPT_NODELAY ? 1 : -1;
+    o->region = shm ? regions[0] : NULL;
+    o->wake = shm ? wakes[0] : NULL;
+    o->capacity = shm ? SHM_OPT_DEFAULT_CAPACITY : 0;
+    o->spin = shm ? SHM_OPT_DEFAULT_SPIN : 0;
     if (argc < 2)
         usage_error("missing mode (latency or throughput)");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -220,6 +271,21 @@ static void parse_options(int argc, char **argv, struct options *o)
             o->nodelay = (int)parse_int(name, val, 0, 1);
         } else if (strcmp(name, "--writes") == 0)
             writes = parse_int(name, val, 1, 2);
+        else if (shm && strcmp(name, "--region") == 0)
+            o->region = parse_choice(name, val, regions);
+        else if (shm && strcmp(name, "--wake") == 0)
+            o->wake = parse_choice(name, val, wakes);
+        else if (shm && strcmp(name, "--spin") == 0)
+            o->spin = (int)parse_int(name, val, 0, SHM_OPT_MAX_SPIN);
+        else if (shm && strcmp(name, "--capacity") == 0) {
+            o->capacity = (uint32_t)parse_int(name, val, SHM_OPT_MIN_CAPACITY,
+                                              SHM_OPT_MAX_CAPACITY);
+            if ((o->capacity & (o->capacity - 1)) != 0)
+                usage_error("--capacity: %s is not a power of two", val);
+        } else if (strcmp(name, "--region") == 0 || strcmp(name, "--wake") == 0
+                   || strcmp(name, "--spin") == 0
+                   || strcmp(name, "--capacity") == 0)
+            usage_error("%s applies to shm only", name);
         else
             usage_error("unknown option '%s'", name);
     }
@@ -237,11 +303,14 @@ static void parse_options(int argc, char **argv, struct options *o)
         usage_error("--writes applies to latency only");
     if (writes == 2 && datagram_mode)
         usage_error("--writes 2: a datagram is one send(), it cannot be split");
+    if (writes == 2 && message_mode)
+        usage_error("--writes 2: a message is one send(), it cannot be split");
     if (writes == 2 && size < 2)
         usage_error("--writes 2 splits a message in two: needs --size 2 or more");
     o->size = (size_t)size;
     o->writes = writes < 0 ? 1 : (int)writes;
     o->datagram = datagram_mode;
+    o->message = message_mode;
     o->warmup_ms = warmup < 0 ? 0 : warmup;
     o->duration_ms = duration;
 }
@@ -454,7 +523,8 @@ size_t read_full(int fd, void *buf, size_t n)
     return n;
 }
 
-void write_full(int fd, const void *buf, size_t n)
+/* All n bytes, however many write() calls that takes; 0, or -1 (errno). */
+static int write_all(int fd, const void *buf, size_t n)
 {
     size_t put = 0;
 
@@ -464,14 +534,21 @@ void write_full(int fd, const void *buf, size_t n)
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            die("write");           /* EPIPE too: SIGPIPE is ignored */
+            return -1;              /* EPIPE too: SIGPIPE is ignored */
         }
         put += (size_t)w;
     }
+    return 0;
+}
+
+void write_full(int fd, const void *buf, size_t n)
+{
+    if (write_all(fd, buf, n) < 0)
+        die("write");
 }
 
 /* Gather write: header and payload come from different buffers. */
-static void writev_full(int fd, struct iovec *iov, int cnt)
+static int writev_all(int fd, struct iovec *iov, int cnt)
 {
     while (cnt > 0) {
         ssize_t w = writev(fd, iov, cnt);
@@ -479,7 +556,7 @@ static void writev_full(int fd, struct iovec *iov, int cnt)
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            die("writev");
+            return -1;
         }
         for (; cnt > 0 && (size_t)w >= iov->iov_len; iov++, cnt--)
             w -= (ssize_t)iov->iov_len;
@@ -488,6 +565,7 @@ static void writev_full(int fd, struct iovec *iov, int cnt)
             iov->iov_len -= (size_t)w;
         }
     }
+    return 0;
 }
 
 /* ------------------------------------------------------------ datagrams */
@@ -504,39 +582,33 @@ static void writev_full(int fd, struct iovec *iov, int cnt)
  * same as end of file.
  */
 
-/* Sends one datagram from the gathered pieces: all of it, or an error. */
-static void send_dgram_iov(int fd, struct iovec *iov, int cnt, size_t n)
+/* Sends one datagram from the gathered pieces: all of it, or -1 (errno). */
+static int send_dgram_iov(int fd, struct iovec *iov, int cnt)
 {
     struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+    size_t n = 0;
     ssize_t w;
 
+    for (int i = 0; i < cnt; i++)
+        n += iov[i].iov_len;
     while ((w = sendmsg(fd, &m, 0)) < 0)
         if (errno != EINTR)
-            die("send");    /* ECONNREFUSED: the peer's socket is gone */
+            return -1;      /* ECONNREFUSED: the peer's socket is gone */
     if ((size_t)w != n)
         fatal("send: %zd of %zu bytes: a datagram must go whole", w, n);
-}
-
-static void send_dgram(int fd, const void *buf, size_t n)
-{
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
-
-    send_dgram_iov(fd, &iov, 1, n);
+    return 0;
 }
 
 /* Receives one datagram into buf (at most cap bytes kept); returns its real
  * length (0: an empty datagram, or end of file on SOCK_SEQPACKET), or -1
- * when the socket's receive timeout (SO_RCVTIMEO) expired first. */
+ * (errno; EAGAIN: the socket's receive timeout, SO_RCVTIMEO, expired). */
 static ssize_t recv_dgram(int fd, void *buf, size_t cap)
 {
     ssize_t n;
 
-    while ((n = recv(fd, buf, cap, MSG_TRUNC)) < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return -1;
+    while ((n = recv(fd, buf, cap, MSG_TRUNC)) < 0)
         if (errno != EINTR)
-            die("recv");
-    }
+            return -1;
     return n;
 }
 
@@ -612,14 +684,135 @@ void unix_fit_sndbuf(int fd, size_t size)
               size, have);
 }
 
-static void close_ends(int rfd, int wfd)
+/* ---------------------------------------------- the channel of two fds */
+
+/*
+ * What run_child()/run_parent() give the roles: the same system calls the
+ * roles made on the descriptors before there were channels (read; write or
+ * writev; sendmsg and recv(MSG_TRUNC) on a datagram socket).
+ */
+struct fd_ends {
+    int rfd, wfd;               /* may be one socket: closed once */
+};
+
+static int fd_send(void *ctx, struct iovec *iov, int cnt)
 {
-    if (close(rfd) < 0)
-        die("close");
-    if (wfd != rfd && close(wfd) < 0)
-        die("close");
+    struct fd_ends *e = ctx;
+
+    if (datagram_mode)
+        return send_dgram_iov(e->wfd, iov, cnt);
+    if (cnt == 1)
+        return write_all(e->wfd, iov->iov_base, iov->iov_len);
+    return writev_all(e->wfd, iov, cnt);
 }
 
+static ssize_t fd_recv(void *ctx, void *buf, size_t cap)
+{
+    struct fd_ends *e = ctx;
+    ssize_t n;
+
+    if (datagram_mode)
+        return recv_dgram(e->rfd, buf, cap);
+    while ((n = read(e->rfd, buf, cap)) < 0 && errno == EINTR)
+        ;
+    return n;
+}
+
+static int fd_close(void *ctx)
+{
+    struct fd_ends *e = ctx;
+
+    if (close(e->rfd) < 0)
+        return -1;
+    if (e->wfd != e->rfd && close(e->wfd) < 0)
+        return -1;
+    return 0;
+}
+
+static struct fd_ends fd_ends;
+static const struct channel_ops fd_channel_proto = {
+    .send = fd_send, .recv = fd_recv, .close = fd_close, .ctx = &fd_ends,
+};
+
+static struct channel_ops fd_channel(const struct options *o, int rfd, int wfd)
+{
+    struct channel_ops ch = fd_channel_proto;
+
+    fd_ends.rfd = rfd;
+    fd_ends.wfd = wfd;
+    ch.message_mode = o->message;
+    return ch;
+}
+
+/* The datagram rules (receive timeouts, poll for the report) need the
+ * socket itself: only the fd channel has one (run_*_channel checks). */
+static int dgram_fd(const struct channel_ops *ch)
+{
+    return ((const struct fd_ends *)ch->ctx)->rfd;
+}
+
+/* ------------------------------------------------- channel operations */
+
+/* A failed channel operation: in a parent whose child has died (EPIPE,
+ * ECONNRESET: the peer is gone), the child's end is the news. */
+_Noreturn static void channel_failed(const char *what)
+{
+    int err = errno;
+
+    if (err == EPIPE || err == ECONNRESET)
+        fatal_if_child_gone();
+    errno = err;
+    die(what);
+}
+
+static void ch_sendv(const struct channel_ops *ch, struct iovec *iov, int cnt)
+{
+    if (ch->send(ch->ctx, iov, cnt) < 0)
+        channel_failed(ch->message_mode ? "send" : cnt > 1 ? "writev" : "write");
+}
+
+static void ch_send(const struct channel_ops *ch, const void *buf, size_t n)
+{
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+
+    ch_sendv(ch, &iov, 1);
+}
+
+/* What ch->recv returns; -1 only for a datagram receive timeout. */
+static ssize_t ch_recv(const struct channel_ops *ch, void *buf, size_t cap)
+{
+    ssize_t n = ch->recv(ch->ctx, buf, cap);
+
+    if (n >= 0)
+        return n;
+    if (datagram_mode && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return -1;
+    channel_failed(ch->message_mode ? "recv" : "read");
+}
+
+/* read_full() over a stream channel: n bytes, or 0 at a clean EOF. */
+static size_t ch_read_full(const struct channel_ops *ch, void *buf, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = ch_recv(ch, (char *)buf + got, n - got);
+
+        if (r == 0) {
+            if (got == 0)
+                return 0;           /* clean EOF between messages */
+            fatal("read: end of file after %zu of %zu bytes", got, n);
+        }
+        got += (size_t)r;
+    }
+    return n;
+}
+
+static void ch_close(const struct channel_ops *ch)
+{
+    if (ch->close(ch->ctx) < 0)
+        die("close");
+}
 /* ---------------------------------------------------------- wire format */
 
 static void put_le32(unsigned char *p, uint32_t v)
@@ -686,81 +879,93 @@ static const unsigned char *pattern(uint64_t seq)
 /* ------------------------------------------------------ latency (ping-pong) */
 
 /* Sends one latency message as `writes` write() calls (each completed by
- * write_full on a short write): 1 = the whole message; 2 = the first
+ * further writes on a short write): 1 = the whole message; 2 = the first
  * ceil(size/2) bytes, then the rest. Two small writes before the peer can
- * answer are what Nagle's algorithm holds back (--writes 2 --nodelay 0). */
-static void send_latency(int wfd, const unsigned char *msg, size_t size,
-                         int writes)
+ * answer are what Nagle's algorithm holds back (--writes 2 --nodelay 0).
+ * A message channel always sends it as one message (writes is 1). */
+static void send_latency(const struct channel_ops *ch, const unsigned char *msg,
+                         size_t size, int writes)
 {
     size_t first = writes == 2 ? size - size / 2 : size;
 
-    write_full(wfd, msg, first);
+    ch_send(ch, msg, first);
     if (first < size)
-        write_full(wfd, msg + first, size - first);
+        ch_send(ch, msg + first, size - first);
 }
 
-/* The receive buffer: a datagram longer than expected must show (it is
- * cut to the buffer, but MSG_TRUNC gives its length), a stream needs room
- * for reassembly. */
+/* The receive buffer: a message longer than expected must show (a datagram
+ * is cut to the buffer, but MSG_TRUNC gives its length; a message channel
+ * returns the real length too), a stream needs room for reassembly. */
 static size_t rx_capacity(size_t size)
 {
     return size > RX_MIN_BUF ? size : RX_MIN_BUF;
 }
 
-/* Send one message, wait for the whole echo; spot-check it. A datagram
- * echo comes in one recv() or not at all: its length is checked, and no
- * echo within DGRAM_REPLY_MS (the socket's receive timeout) means lost. */
-static void round_trip(const struct options *o, int rfd, int wfd,
+/* What one message is called in error messages. */
+static const char *unit(const struct options *o)
+{
+    return o->datagram ? "datagram" : "message";
+}
+
+/* Send one message, wait for the whole echo; spot-check it. A message
+ * echo comes in one recv() or not at all: its length is checked; for a
+ * datagram, no echo within DGRAM_REPLY_MS (the socket's receive timeout)
+ * means lost. (A reliable message channel has no timeout: it reports a
+ * dead peer itself.) */
+static void round_trip(const struct options *o, const struct channel_ops *ch,
                        unsigned char *reply, size_t cap)
 {
     const unsigned char *msg = pattern(0);
     size_t size = o->size;
 
-    if (o->datagram) {
+    if (o->message) {
         ssize_t n;
 
-        send_dgram(wfd, msg, size);
-        n = recv_dgram(rfd, reply, cap);
+        ch_send(ch, msg, size);
+        n = ch_recv(ch, reply, cap);
         if (n < 0) {
             fatal_if_child_gone();
             fatal("datagram lost: no reply within %d ms", DGRAM_REPLY_MS);
         }
         if (n == 0)
-            fatal("the child closed the channel (or sent an empty datagram)");
+            fatal(o->datagram
+                  ? "the child closed the channel (or sent an empty datagram)"
+                  : "the child closed the channel");
         if ((size_t)n != size)
-            fatal("reply of %zd bytes to a datagram of %zu", n, size);
+            fatal("reply of %zd bytes to a %s of %zu", n, unit(o), size);
     } else {
-        send_latency(wfd, msg, size, o->writes);
-        if (read_full(rfd, reply, size) == 0)
+        send_latency(ch, msg, size, o->writes);
+        if (ch_read_full(ch, reply, size) == 0)
             fatal("the child closed the channel");
     }
     if (reply[0] != msg[0] || reply[size - 1] != msg[size - 1])
         fatal("reply differs from the message: %s",
-              o->datagram ? "wrong datagram" : "stream out of sync");
+              o->message ? (o->datagram ? "wrong datagram" : "wrong message")
+                         : "stream out of sync");
 }
 
 /* Parent: discarded first round trip, warm-up, then the timed window, every
  * round trip recorded in the histogram (constant memory however long). */
-static void ping(const struct options *o, int rfd, int wfd,
+static void ping(const struct options *o, const struct channel_ops *ch,
                  struct histogram *h, struct cpu_mark *cpu)
 {
-    size_t cap = o->datagram ? rx_capacity(o->size) : o->size;
+    size_t cap = o->message ? rx_capacity(o->size) : o->size;
     unsigned char *reply = xmalloc(cap);
     uint64_t warm_end, start, t0, t1;
     struct cpu_mark c0, c1;
 
     if (o->datagram)
-        set_recv_timeout(rfd, DGRAM_REPLY_MS);
-    round_trip(o, rfd, wfd, reply, cap);
+        set_recv_timeout(dgram_fd(ch), DGRAM_REPLY_MS);
+    round_trip(o, ch, reply, cap);
     warm_end = now_ns() + ms_to_ns(o->warmup_ms);
     while (now_ns() < warm_end)
-        round_trip(o, rfd, wfd, reply, cap);
+        round_trip(o, ch, reply, cap);
 
     c0 = cpu_mark();
     start = now_ns();
     do {
         t0 = now_ns();
-        round_trip(o, rfd, wfd, reply, cap);
+        round_trip(o, ch, reply, cap);
         t1 = now_ns();
         hist_record(h, t1 - t0);
     } while (t1 - start < ms_to_ns(o->duration_ms));
@@ -773,21 +978,22 @@ static void ping(const struct options *o, int rfd, int wfd,
 
 /* Child: echo every message until the parent closes its end (a datagram
  * mechanism: until the parent's empty datagram). */
-static void pong(const struct options *o, int rfd, int wfd)
+static void pong(const struct options *o, const struct channel_ops *ch)
 {
-    size_t cap = o->datagram ? rx_capacity(o->size) : o->size;
+    size_t cap = o->message ? rx_capacity(o->size) : o->size;
     unsigned char *buf = xmalloc(cap);
 
-    if (!o->datagram) {
-        while (read_full(rfd, buf, o->size) != 0)
-            send_latency(wfd, buf, o->size, o->writes);
+    if (!o->message) {
+        while (ch_read_full(ch, buf, o->size) != 0)
+            send_latency(ch, buf, o->size, o->writes);
     } else {
         ssize_t n;
 
-        while ((n = recv_dgram(rfd, buf, cap)) != 0) {
-            if ((size_t)n != o->size)   /* (no timeout is set: n >= 0) */
-                fatal("datagram of %zd bytes, expected %zu", n, o->size);
-            send_dgram(wfd, buf, o->size);
+        /* (no receive timeout is set here: n >= 0) */
+        while ((n = ch_recv(ch, buf, cap)) != 0) {
+            if ((size_t)n != o->size)
+                fatal("%s of %zd bytes, expected %zu", unit(o), n, o->size);
+            ch_send(ch, buf, o->size);
         }
     }
     free(buf);
@@ -809,9 +1015,10 @@ struct stream_counts {
 };
 
 /* One message: header and payload gathered from two buffers in one call,
- * a writev() on a stream, a sendmsg() (one datagram) otherwise. */
-static void send_message(const struct options *o, int wfd, uint64_t seq,
-                         uint32_t flags)
+ * a writev() on a stream, a sendmsg() (one datagram), one message on a
+ * message channel. */
+static void send_message(const struct options *o, const struct channel_ops *ch,
+                         uint64_t seq, uint32_t flags)
 {
     unsigned char hdr[HEADER_SIZE];
     struct iovec iov[2];
@@ -823,10 +1030,7 @@ static void send_message(const struct options *o, int wfd, uint64_t seq,
     iov[0].iov_len = HEADER_SIZE;
     iov[1].iov_base = (void *)(pattern(seq) + HEADER_SIZE);
     iov[1].iov_len = o->size - HEADER_SIZE;
-    if (o->datagram)
-        send_dgram_iov(wfd, iov, 2, o->size);
-    else
-        writev_full(wfd, iov, 2);
+    ch_sendv(ch, iov, 2);
 }
 
 /*
@@ -836,22 +1040,24 @@ static void send_message(const struct options *o, int wfd, uint64_t seq,
  * is in, the receiver has seen one and the remaining copies are not sent.
  * Then the report: one datagram, within DGRAM_REPORT_MS.
  */
-static void end_and_report_dgram(const struct options *o, int rfd, int wfd,
-                                 uint64_t seq, unsigned char *buf)
+static void end_and_report_dgram(const struct options *o,
+                                 const struct channel_ops *ch, uint64_t seq,
+                                 unsigned char *buf)
 {
     int ready = 0;
     ssize_t n;
 
     for (int i = 0; i < DGRAM_END_COPIES && !ready; i++) {
-        send_message(o, wfd, seq, FLAG_END);
-        ready = wait_readable(rfd, i + 1 < DGRAM_END_COPIES ? DGRAM_END_GAP_MS
-                                                            : DGRAM_REPORT_MS);
+        send_message(o, ch, seq, FLAG_END);
+        ready = wait_readable(dgram_fd(ch),
+                              i + 1 < DGRAM_END_COPIES ? DGRAM_END_GAP_MS
+                                                       : DGRAM_REPORT_MS);
     }
     if (!ready) {
         fatal_if_child_gone();
         fatal("no report from the receiver within %d ms", DGRAM_REPORT_MS);
     }
-    n = recv_dgram(rfd, buf, REPORT_SIZE);
+    n = ch_recv(ch, buf, REPORT_SIZE);
     if (n == 0)
         fatal("the child closed the channel before its report");
     if (n != REPORT_SIZE)
@@ -864,7 +1070,7 @@ static void end_and_report_dgram(const struct options *o, int rfd, int wfd,
  * report. The clock and both CPU marks start with the first message of the
  * timed window and stop when the report has arrived.
  */
-static void sender(const struct options *o, int rfd, int wfd,
+static void sender(const struct options *o, const struct channel_ops *ch,
                    struct report *rep, struct stream_counts *sc,
                    struct cpu_mark *cpu)
 {
@@ -874,19 +1080,29 @@ static void sender(const struct options *o, int rfd, int wfd,
 
     warm_end = now_ns() + ms_to_ns(o->warmup_ms);
     while (o->warmup_ms > 0 && now_ns() < warm_end)
-        send_message(o, wfd, seq++, FLAG_WARMUP);
+        send_message(o, ch, seq++, FLAG_WARMUP);
     sc->warmup_messages = seq;
 
     c0 = cpu_mark();
     start = now_ns();
     do
-        send_message(o, wfd, seq++, 0);
+        send_message(o, ch, seq++, 0);
     while (now_ns() - start < ms_to_ns(o->duration_ms));
     if (o->datagram)
-        end_and_report_dgram(o, rfd, wfd, seq, buf);
-    else {
-        send_message(o, wfd, seq, FLAG_END);
-        if (read_full(rfd, buf, REPORT_SIZE) == 0)
+        end_and_report_dgram(o, ch, seq, buf);
+    else if (o->message) {
+        /* Reliable: one END, and the report is one message. */
+        ssize_t n;
+
+        send_message(o, ch, seq, FLAG_END);
+        n = ch_recv(ch, buf, REPORT_SIZE);
+        if (n == 0)
+            fatal("the child closed the channel before its report");
+        if (n != REPORT_SIZE)
+            fatal("report of %zd bytes, expected %d", n, REPORT_SIZE);
+    } else {
+        send_message(o, ch, seq, FLAG_END);
+        if (ch_read_full(ch, buf, REPORT_SIZE) == 0)
             fatal("the child closed the channel before its report");
     }
     sc->elapsed = now_ns() - start;
@@ -945,21 +1161,16 @@ static int check_message(const unsigned char *m, size_t size, struct report *r,
 }
 
 /* Reads until END, reassembling messages that straddle reads. */
-static void receive_all(int rfd, unsigned char *buf, size_t cap, size_t size,
-                        struct report *r)
+static void receive_all(const struct channel_ops *ch, unsigned char *buf,
+                        size_t cap, size_t size, struct report *r)
 {
     size_t fill = 0, off;
     uint64_t end_seq = 0;
     int end = 0;
 
     while (!end) {
-        ssize_t n = read(rfd, buf + fill, cap - fill);
+        ssize_t n = ch_recv(ch, buf + fill, cap - fill);
 
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            die("read");
-        }
         if (n == 0)
             fatal("end of file %s", fill ? "in the middle of a message"
                                          : "before the END message");
@@ -977,26 +1188,32 @@ static void receive_all(int rfd, unsigned char *buf, size_t cap, size_t size,
 }
 
 /*
- * One recv() per datagram, until the first END, or until DGRAM_IDLE_MS pass
- * without any datagram (every END was lost): that clock starts with the
- * first datagram, so a sender slow to start is not taken for a finished one.
- * A datagram of the wrong length is corrupt (its header is not trusted).
+ * One recv() per message, until the first END. A message of the wrong
+ * length is corrupt (its header is not trusted). Datagrams: also until
+ * DGRAM_IDLE_MS pass without any datagram (every END was lost); that clock
+ * starts with the first datagram, so a sender slow to start is not taken
+ * for a finished one. (A reliable message channel loses nothing: its END
+ * comes, and it has no timeout.)
  */
-static void receive_all_dgram(int fd, unsigned char *buf, size_t cap,
-                              size_t size, struct report *r)
+static void receive_all_messages(const struct options *o,
+                                 const struct channel_ops *ch,
+                                 unsigned char *buf, size_t cap,
+                                 size_t size, struct report *r)
 {
     int idle_timeout_set = 0;
 
     for (;;) {
         uint64_t corrupt_before = r->corrupt, end_seq, accounted;
-        ssize_t n = recv_dgram(fd, buf, cap);
+        ssize_t n = ch_recv(ch, buf, cap);
 
         if (n < 0)
             return;     /* silence: lost stays as the seq jumps counted it */
         if (n == 0)
-            fatal("end of file (or an empty datagram) before the END message");
-        if (!idle_timeout_set) {
-            set_recv_timeout(fd, DGRAM_IDLE_MS);
+            fatal(o->datagram
+                  ? "end of file (or an empty datagram) before the END message"
+                  : "end of the channel before the END message");
+        if (o->datagram && !idle_timeout_set) {
+            set_recv_timeout(dgram_fd(ch), DGRAM_IDLE_MS);
             idle_timeout_set = 1;
         }
         r->bytes += (uint64_t)n;
@@ -1021,7 +1238,7 @@ static int is_end_copy(const unsigned char *m, ssize_t n, size_t size)
 }
 
 /* Child: receive, check, report. */
-static void receiver(const struct options *o, int rfd, int wfd)
+static void receiver(const struct options *o, const struct channel_ops *ch)
 {
     size_t cap = rx_capacity(o->size);
     unsigned char *buf = xmalloc(cap);
@@ -1029,10 +1246,10 @@ static void receiver(const struct options *o, int rfd, int wfd)
     struct report r = { 0 };
     ssize_t n;
 
-    if (o->datagram)
-        receive_all_dgram(rfd, buf, cap, o->size, &r);
+    if (o->message)
+        receive_all_messages(o, ch, buf, cap, o->size, &r);
     else
-        receive_all(rfd, buf, cap, o->size, &r);
+        receive_all(ch, buf, cap, o->size, &r);
 
     put_le32(out, REPORT_MAGIC);
     put_le32(out + 4, 0);
@@ -1044,16 +1261,20 @@ static void receiver(const struct options *o, int rfd, int wfd)
     put_le64(out + 48, r.warmup_received);
 
     /* Stay alive until the parent closes: it still reads our CPU time. */
-    if (!o->datagram) {
-        write_full(wfd, out, REPORT_SIZE);
-        if (read_full(rfd, buf, 1) != 0)
+    if (!o->message) {
+        ch_send(ch, out, REPORT_SIZE);
+        if (ch_read_full(ch, buf, 1) != 0)
             fatal("unexpected data after the END message");
+    } else if (!o->datagram) {
+        ch_send(ch, out, REPORT_SIZE);
+        if (ch_recv(ch, buf, cap) != 0)
+            fatal("unexpected message after the END message");
     } else {
-        send_dgram(wfd, out, REPORT_SIZE);
-        set_recv_timeout(rfd, 0);
+        ch_send(ch, out, REPORT_SIZE);
+        set_recv_timeout(dgram_fd(ch), 0);
         /* Until the parent's empty datagram; more copies of END may come
          * first. (Our queue is drained, so that datagram is not dropped.) */
-        while ((n = recv_dgram(rfd, buf, cap)) != 0)
+        while ((n = ch_recv(ch, buf, cap)) != 0)
             if (!is_end_copy(buf, n, o->size))
                 fatal("unexpected datagram after the END message");
     }
@@ -1069,6 +1290,7 @@ void bench_init(int argc, char **argv, const char *mechanism, unsigned flags,
         prog = argv[0];
     mech_name = mechanism;
     opt_flags = flags;
+    message_mode = datagram_mode || (flags & BENCH_OPT_MESSAGES) != 0;
     if (sched_getaffinity(0, sizeof allowed_cpus, &allowed_cpus) < 0)
         die("sched_getaffinity");
     parse_options(argc, argv, opt);
@@ -1150,15 +1372,34 @@ pid_t fork_peer(const struct options *opt)
     return 0;
 }
 
-_Noreturn void run_child(const struct options *opt, int rfd, int wfd)
+/* The datagram rules need a socket (timeouts, poll): only the fd channel
+ * has one; and the roles must agree with the channel on boundaries. */
+static void check_channel(const struct options *opt, const struct channel_ops *ch)
 {
+    if (ch->message_mode != opt->message)
+        fatal("harness: the channel's message mode is not the options'");
+    if (opt->datagram && ch->recv != fd_recv)
+        fatal("harness: datagram mechanisms run over their socket");
+}
+
+_Noreturn void run_child_channel(const struct options *opt,
+                                 const struct channel_ops *ch)
+{
+    check_channel(opt, ch);
     if (opt->mode == MODE_LATENCY)
-        pong(opt, rfd, wfd);
+        pong(opt, ch);
     else
-        receiver(opt, rfd, wfd);
-    close_ends(rfd, wfd);
+        receiver(opt, ch);
+    ch_close(ch);
     free(pattern_base);
     exit(0);
+}
+
+_Noreturn void run_child(const struct options *opt, int rfd, int wfd)
+{
+    struct channel_ops ch = fd_channel(opt, rfd, wfd);
+
+    run_child_channel(opt, &ch);
 }
 
 static void reap_child(void)
@@ -1176,14 +1417,16 @@ static void reap_child(void)
         fatal("child exited with status %d", WEXITSTATUS(status));
 }
 
-/* The fields every line starts with; "nodelay" only where it applies,
- * "writes" in latency mode only. */
+/* The fields every line starts with; "nodelay", "region" and "wake" only
+ * where they apply, "writes" in latency mode only. */
 static void print_head(const struct options *o, const char *mode)
 {
     printf("{\"mechanism\":\"%s\",\"mode\":\"%s\",\"size\":%zu",
            o->mechanism, mode, o->size);
     if (o->nodelay >= 0)
         printf(",\"nodelay\":%s", o->nodelay ? "true" : "false");
+    if (o->region != NULL)
+        printf(",\"region\":\"%s\",\"wake\":\"%s\"", o->region, o->wake);
     if (o->mode == MODE_LATENCY)
         printf(",\"writes\":%d", o->writes);
 }
@@ -1215,27 +1458,28 @@ static void print_throughput(const struct options *o,
            r->warmup_received, r->lost, r->reordered, r->corrupt);
 }
 
-int run_parent(const struct options *opt, int rfd, int wfd)
+int run_parent_channel(const struct options *opt, const struct channel_ops *ch)
 {
     struct histogram *h = NULL;
     struct report r = { 0 };
     struct stream_counts sc = { 0 };
     struct cpu_mark cpu;
 
+    check_channel(opt, ch);
     /* Setup is over: both ends are open, no name is needed any more. */
     end_setup_watch();
     temp_remove();
 
     if (opt->mode == MODE_LATENCY)
-        ping(opt, rfd, wfd, h = hist_new(), &cpu);
+        ping(opt, ch, h = hist_new(), &cpu);
     else
-        sender(opt, rfd, wfd, &r, &sc, &cpu);
+        sender(opt, ch, &r, &sc, &cpu);
     /* A datagram socket has no end of file to send: an empty datagram
      * tells the child to stop. (The child's queue is empty by now, so even
      * UDP does not drop it.) */
     if (opt->datagram)
-        send_dgram(wfd, "", 0);
-    close_ends(rfd, wfd);       /* the child sees EOF and exits */
+        ch_send(ch, "", 0);
+    ch_close(ch);               /* the child sees the end and exits */
     reap_child();
 
     /* Only a fully successful run prints its JSON. */
@@ -1248,6 +1492,13 @@ int run_parent(const struct options *opt, int rfd, int wfd)
     free(h);
     free(pattern_base);
     return 0;
+}
+
+int run_parent(const struct options *opt, int rfd, int wfd)
+{
+    struct channel_ops ch = fd_channel(opt, rfd, wfd);
+
+    return run_parent_channel(opt, &ch);
 }
 
 /* ------------------------------------------------------ AF_UNIX names */

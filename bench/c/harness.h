@@ -17,6 +17,11 @@
  *
  * rfd and wfd may be the same descriptor (a socket); it is closed once.
  *
+ * A mechanism without file descriptors (shared memory: shm.c) gives the
+ * roles a channel instead, a struct channel_ops (below), and calls
+ * run_child_channel() / run_parent_channel(); run_child() and run_parent()
+ * are those over the harness's own channel of two descriptors.
+ *
  * A datagram mechanism (udp.c, ...) calls bench_init_datagram() instead,
  * with the largest datagram it can carry, and passes one socket as both
  * rfd and wfd: the harness then sends every message with one send() and
@@ -35,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 enum mode { MODE_LATENCY, MODE_THROUGHPUT };
 
@@ -53,11 +59,26 @@ struct options {
                                message on both sides, 1 (default) or 2;
                                always 1 in throughput mode (and for
                                datagram mechanisms) */
-    int datagram;           /* 1: one message = one datagram (send/recv) */
+    int datagram;           /* 1: one message = one datagram (send/recv),
+                               with the datagram rules (timeouts, END x3) */
+    int message;            /* 1: one send = one message = one recv: the
+                               datagram programs and BENCH_OPT_MESSAGES */
+    /* BENCH_OPT_SHM only (region NULL elsewhere): */
+    const char *region;     /* --region anon|posix|xsi|file (default anon) */
+    uint32_t capacity;      /* --capacity: bytes per ring, a power of two */
+    int spin;               /* --spin: checks of the ring before a sleep */
+    const char *wake;       /* --wake futex|spin (spin: never sleep) */
 };
 
 /* Flags for bench_init: which mechanism-specific options it accepts. */
 #define BENCH_OPT_NODELAY   1u      /* --nodelay 0|1, printed in the JSON */
+#define BENCH_OPT_MESSAGES  2u      /* a reliable channel that keeps message
+                                       boundaries: one send() = one message =
+                                       one recv(), --writes 2 refused, the
+                                       stream's end rules (END once, the end
+                                       of the channel stops the child) */
+#define BENCH_OPT_SHM       4u      /* --region, --capacity, --spin, --wake;
+                                       "region" and "wake" in the JSON */
 
 /* Parses the command line (exits 1 with usage on error), ignores SIGPIPE. */
 void bench_init(int argc, char **argv, const char *mechanism, unsigned flags,
@@ -77,6 +98,43 @@ _Noreturn void run_child(const struct options *opt, int rfd, int wfd);
 /* The parent's role: measures, closes rfd/wfd, reaps the child, prints the
  * JSON line. Returns the process exit status (0). */
 int run_parent(const struct options *opt, int rfd, int wfd);
+
+/*
+ * How the roles move bytes. The fd channel of run_child/run_parent is one
+ * (read/write/writev on a stream, recv(MSG_TRUNC)/sendmsg on a datagram
+ * socket); a mechanism without descriptors supplies its own. No operation
+ * returns EINTR: each retries it itself.
+ *
+ * send: sends the bytes gathered from iov[0..cnt) (it may modify iov): on
+ *       a stream all of them, however many calls that takes; with
+ *       message_mode as one message. 0, or -1 with errno set.
+ * recv: on a stream reads 1..cap bytes, 0 at end of file. With
+ *       message_mode it takes one whole message and returns its real length
+ *       (bytes past cap are discarded: a longer message shows as one), 0 at
+ *       the end of the channel (or an empty message: the bench never sends
+ *       one); EAGAIN is a receive timeout (datagram sockets only). -1 with
+ *       errno set.
+ * close: this end is done; the peer's recv returns 0 once it has read
+ *       everything sent before. 0, or -1 with errno set.
+ *
+ * The harness names the call in its error message ("read", "write",
+ * "writev"; "recv", "send" in message mode); when it fails with EPIPE or
+ * ECONNRESET in a parent whose child has died, the child's end is the
+ * message instead ("child killed by signal 9").
+ */
+struct channel_ops {
+    int (*send)(void *ctx, struct iovec *iov, int cnt);
+    ssize_t (*recv)(void *ctx, void *buf, size_t cap);
+    int (*close)(void *ctx);
+    void *ctx;
+    int message_mode;       /* must equal opt->message */
+};
+
+/* run_child and run_parent over a channel of the mechanism's own. */
+_Noreturn void run_child_channel(const struct options *opt,
+                                 const struct channel_ops *ch);
+int run_parent_channel(const struct options *opt,
+                       const struct channel_ops *ch);
 
 /*
  * Named mechanisms (FIFOs, UNIX socket paths) put their names in a private

@@ -3,6 +3,7 @@
 import type { Transport } from '@ipc-compare/core';
 import { fifoTransport } from '@ipc-compare/fifo';
 import { pipeTransport } from '@ipc-compare/pipe';
+import { shmAnonTransport, shmFileTransport, shmPosixTransport, shmXsiTransport } from '@ipc-compare/shm';
 import { tcpTransport } from '@ipc-compare/tcp';
 import { udpTransport } from '@ipc-compare/udp';
 import { socketpairTransport, unixDgramTransport, unixSeqpacketTransport, unixStreamTransport } from '@ipc-compare/unix';
@@ -98,6 +99,56 @@ export const mechanisms: readonly Mechanism[] = [
     paths: ['blocking', 'async'],
     cBaseline: 'unix_seqpacket',
     nodeBaseline: null,
+  },
+  // Shared memory: the same two rings over each kind of region. The blocking rows sleep in futex(2)
+  // after a short spin; the spin rows never sleep (busy-poll, one CPU per waiting side: read their CPU
+  // per message); the async rows wait on a waiter thread.
+  {
+    id: 'shm-anon',
+    title: 'shared memory: memfd inherited by the child (C: mmap MAP_SHARED|MAP_ANONYMOUS + fork), two SPSC rings, futex wake-up',
+    transport: shmAnonTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'shm',
+    cArgs: ['--region', 'anon'],
+    nodeBaseline: null,
+  },
+  {
+    id: 'shm-posix',
+    title: 'shared memory: POSIX shm_open by name, two SPSC rings, futex wake-up',
+    transport: shmPosixTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'shm',
+    cArgs: ['--region', 'posix'],
+    nodeBaseline: null,
+  },
+  {
+    id: 'shm-xsi',
+    title: 'shared memory: XSI shmget/shmat by id, two SPSC rings, futex wake-up',
+    transport: shmXsiTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'shm',
+    cArgs: ['--region', 'xsi'],
+    nodeBaseline: null,
+  },
+  {
+    id: 'shm-file',
+    title: 'shared memory: a file mmap(MAP_SHARED) in a private directory, two SPSC rings, futex wake-up',
+    transport: shmFileTransport,
+    paths: ['blocking', 'async'],
+    cBaseline: 'shm',
+    cArgs: ['--region', 'file'],
+    nodeBaseline: null,
+  },
+  {
+    id: 'shm-anon-spin',
+    title: 'shared memory (memfd), SPINNING: the blocking path busy-polls the ring and never sleeps (C: the same, --wake spin)',
+    transport: shmAnonTransport,
+    openOptions: { wake: 'spin' },
+    paths: ['blocking'],
+    cBaseline: 'shm',
+    cArgs: ['--region', 'anon', '--wake', 'spin'],
+    nodeBaseline: null,
+    suites: ['latency', 'throughput'],
   },
   // Nagle's algorithm: only a message written in two parts shows it (write-write-read), so both rows
   // split every message in two; they differ only in TCP_NODELAY.

@@ -108,15 +108,17 @@ const receiver: Role = async (ctx) => {
  * The datagram receiver: one message per datagram, END or 500 ms of silence ends it, the report goes
  * back as one datagram. With no end of stream to wait for, it returns after sending the report.
  */
-async function receiveDatagrams({ channel, args, control }: Parameters<Role>[0]): Promise<unknown> {
+async function receiveDatagrams({ channel, args, control, transport }: Parameters<Role>[0]): Promise<unknown> {
   const { size, path } = args as ReceiverArgs;
   const verifier = new StreamVerifier(new Patterns(size));
+  // A reliable transport with an end of stream (SEQPACKET, shared memory) loses no END: no silence rule.
+  const idle = !(transport.semantics.reliable && transport.semantics.endOfStream);
   let started = false;
   if (path === 'blocking') {
     const buf = Buffer.allocUnsafe(Math.max(size, 65536));
     const [fd] = channel.fds!();
     while (!verifier.ended) {
-      if (started && poll(fd!, constants.POLLIN, DATAGRAM_IDLE_MS) === 0) break; // silence: all ENDs lost
+      if (idle && started && poll(fd!, constants.POLLIN, DATAGRAM_IDLE_MS) === 0) break; // silence: all ENDs lost
       const n = channel.recvSync!(buf);
       if (n === null) break;
       started = true;
@@ -127,7 +129,7 @@ async function receiveDatagrams({ channel, args, control }: Parameters<Role>[0])
     while (!verifier.ended) {
       let m: Uint8Array | null;
       try {
-        m = await channel.recv(started ? { signal: AbortSignal.timeout(DATAGRAM_IDLE_MS) } : undefined);
+        m = await channel.recv(idle && started ? { signal: AbortSignal.timeout(DATAGRAM_IDLE_MS) } : undefined);
       } catch (err) {
         if ((err as { name?: string }).name === 'AbortError') break;
         throw err;

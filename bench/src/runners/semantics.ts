@@ -68,7 +68,18 @@ async function probeDuplex(m: Mechanism): Promise<PropertyCheck<'full' | 'half'>
     await channel.recv();
     const open = snapshotFds();
     const ipc = (channel.fds?.() ?? []).map((fd) => ({ fd, target: open.get(fd) ?? '?' }));
-    if (ipc.length === 0) return notObserved(m.transport.semantics.duplex, 'the channel does not say which fds it uses');
+    if (ipc.length === 0) {
+      if (!channel.fds) return notObserved(m.transport.semantics.duplex, 'the channel does not say which fds it uses');
+      // No fd at all (shared memory): one object, the region. Send 64 messages before reading any
+      // echo: if the echoes come back over the same region while this side still sends, it carries
+      // both directions at once.
+      const n = 64;
+      const sending = Promise.all(Array.from({ length: n }, (_, i) => channel.send(Buffer.from([i]))));
+      let back = 0;
+      while (back < n) if ((await channel.recv()) !== null) back++;
+      await sending;
+      return check(m.transport.semantics.duplex, 'full', `no fd: one shared region; ${n} messages sent before reading any reply, and their ${n} echoes came back through the same region (a ring each way)`);
+    }
     const can = (fn: () => unknown) => {
       try {
         fn();
@@ -239,6 +250,14 @@ async function probeMaxMessage(m: Mechanism): Promise<PropertyCheck<number | nul
     await channel.recv();
     const fds = channel.fds?.() ?? [];
     const fd = fds[fds.length - 1];
+    if (fd === undefined && channel.fds && m.transport.semantics.boundaries) {
+      // No fd (shared memory): no kernel limit to ask; send one message far larger than any buffer.
+      const big = Buffer.alloc(4 << 20, 0x5a);
+      big.writeUInt32LE(0xc0ffee, (4 << 20) - 4);
+      const [, back] = await Promise.all([channel.send(big), channel.recv()]);
+      const whole = back !== null && back.byteLength === big.length && Buffer.compare(Buffer.from(back), big) === 0;
+      return check(claimed, whole ? null : (back?.byteLength ?? 0), whole ? 'no fd, no kernel limit: a 4 MiB message was sent in fragments and came back whole, as one message' : `a 4 MiB message came back as ${back?.byteLength ?? 0} bytes`);
+    }
     if (fd === undefined) return notObserved(claimed, 'the channel does not say which fd it uses');
     if (fstat(fd).type !== 'socket') return check(claimed, null, `a ${fstat(fd).type}: a byte stream, a send of any length arrives as bytes (no message size)`);
     // Ask the kernel directly (the channel itself refuses oversize messages before any syscall). A full

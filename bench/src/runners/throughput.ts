@@ -51,6 +51,12 @@ function recvReportSync(ch: Channel): Uint8Array {
 
 function endAndReportSync(ch: Channel, end: Uint8Array): Uint8Array {
   const [fd] = ch.fds!();
+  if (fd === undefined) {
+    // No fd to poll (shared memory): a reliable transport with an end of stream, whose END is not
+    // lost — one END, then the report, blocking (a dead peer is an error there, not a hang).
+    ch.sendSync!(end);
+    return recvReportSync(ch);
+  }
   for (let i = 0; i < END_COPIES; i++) {
     ch.sendSync!(end);
     if (poll(fd!, constants.POLLIN, 1) !== 0) break;

@@ -2,7 +2,7 @@
 // native byte order, at these byte offsets. Two single-producer/single-consumer rings, one per
 // direction: ring 0 carries the creator's messages to the attacher, ring 1 the other way.
 //
-//   0    magic 'IPCR' (0x52435049 little-endian)   4  version (1)   8  capacity (bytes per ring)
+//   0    magic 'IPCR' (0x52435049 little-endian)   4  version (2)   8  capacity (bytes per ring)
 //   12   creator pid                              16  attacher pid (0 until attached)
 //   20   attached: 0, then 1 (a futex word: the creator sleeps on it until the peer is there)
 //   128 + 256·r   ring r's control block, three cache lines so the two sides never share one:
@@ -12,6 +12,8 @@
 //        +132 spaceWaiting: 1 while the producer waits for room
 //        +136 writerClosed: the producer ended (end of stream once drained)
 //        +140 readerClosed: the consumer closed (the producer's sends fail with EPIPE)
+//        +144 spaceNeeded: the bytes a waiting producer needs (set before spaceWaiting): the consumer
+//             wakes it once that much is free, not for every record it takes
 //   640 + capacity·r   ring r's data: records, each an 8-byte header and its bytes, 8-aligned,
 //        wrapping around the end (a header never straddles it; the bytes may). Header word 0: length
 //        in bits 0–30, bit 31 set when more fragments of the same message follow (a message larger
@@ -19,7 +21,7 @@
 //        size); word 1: 0 (reserved; it keeps the bytes 8-aligned, which V8's shared-memory copy needs
 //        to move whole words).
 export const MAGIC = 0x52435049;
-export const VERSION = 1;
+export const VERSION = 2;
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
 export const H_CAPACITY = 8;
@@ -34,6 +36,7 @@ export const R_DATA_WAITING = 128;
 export const R_SPACE_WAITING = 132;
 export const R_WRITER_CLOSED = 136;
 export const R_READER_CLOSED = 140;
+export const R_SPACE_NEEDED = 144;
 export const DATA = CONTROL + 2 * CONTROL_BYTES;
 export const MORE = 0x80000000;
 

@@ -11,7 +11,7 @@
 //    1, clears it and wakes. Both orders of these stores and loads are seen by one side or the other,
 //    so no wake-up is lost.
 import { futexWake } from '@ipc-compare/native';
-import { MORE, R_DATA_WAITING, R_HEAD, R_READER_CLOSED, R_SPACE_WAITING, R_TAIL, R_WRITER_CLOSED, controlOffset, dataOffset } from './layout.js';
+import { MORE, R_DATA_WAITING, R_HEAD, R_READER_CLOSED, R_SPACE_NEEDED, R_SPACE_WAITING, R_TAIL, R_WRITER_CLOSED, controlOffset, dataOffset } from './layout.js';
 
 /** Record header bytes: the length word and a reserved one, so the payload starts 8-aligned. */
 const HEADER = 8;
@@ -34,6 +34,7 @@ class RingView {
   readonly spaceWaiting: number;
   readonly writerClosed: number;
   readonly readerClosed: number;
+  readonly spaceNeeded: number;
 
   constructor(buffer: SharedArrayBuffer, ring: 0 | 1, capacity: number) {
     this.buffer = buffer;
@@ -50,6 +51,7 @@ class RingView {
     this.spaceWaiting = c + R_SPACE_WAITING / 4;
     this.writerClosed = c + R_WRITER_CLOSED / 4;
     this.readerClosed = c + R_READER_CLOSED / 4;
+    this.spaceNeeded = c + R_SPACE_NEEDED / 4;
   }
 
   /** After a store the other side may be asleep for: wake it if it said so. */
@@ -155,6 +157,7 @@ export class RingProducer {
 
   /** Announces a sleep until there is room for `bytes` (false: there is room already, or the reader left). */
   prepareSleep(bytes: number): boolean {
+    Atomics.store(this.view.i32, this.view.spaceNeeded, bytes); // before the announcement the consumer acts on
     return this.view.prepareSleep(this.view.spaceWaiting, () => this.hasRoom(bytes) || this.readerClosed);
   }
 
@@ -208,16 +211,17 @@ export class RingConsumer {
   }
 
   /**
-   * Gives the space of what was taken back to the producer. A producer waiting for room is woken only
-   * once half the ring is free (its need is at most a quarter): woken for every record, the two sides
-   * would take turns one message at a time, a context switch each. No wake is lost by waiting: this
-   * side only sleeps on an empty ring, and its commit before that frees it all.
+   * Gives the space of what was taken back to the producer. A producer waiting for room is woken once
+   * the room it asked for (spaceNeeded) is free — not for every record taken, which on one CPU would
+   * have the two sides take turns one small message at a time. It needs at most a quarter of the ring,
+   * so a consumer that drains the ring always wakes it; one that stops early wakes it if its need fits.
    */
   commit(): void {
     const v = this.view;
     Atomics.store(v.i32, v.tail, this.#tail);
     if (Atomics.load(v.i32, v.spaceWaiting) === 0) return;
-    if (v.capacity - ((Atomics.load(v.i32, v.head) - this.#tail) | 0) < v.capacity / 2) return;
+    const free = v.capacity - ((Atomics.load(v.i32, v.head) - this.#tail) | 0);
+    if (free < Atomics.load(v.i32, v.spaceNeeded)) return;
     if (v.wakeIfWaiting(v.spaceWaiting)) this.wakes++;
   }
 
