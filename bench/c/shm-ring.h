@@ -14,7 +14,7 @@
  *
  * The region (all words 32-bit, native byte order):
  *
- *   0    magic 0x52435049     4  version 1     8  capacity (bytes per ring)
+ *   0    magic 0x52435049     4  version 2     8  capacity (bytes per ring)
  *   12   creator pid         16  attacher pid (0 until claimed)
  *   20   attached: 0, then 1 (a futex word: the creator sleeps on it)
  *   128 + 256*r  ring r's control block, three cache lines so the two sides

@@ -507,6 +507,11 @@ class FutexWatcher : public Napi::ObjectWrap<FutexWatcher> {
       throw ErrnoError(env, e.code().value(), "pthread_create");
     }
     state_ = std::move(s);
+    // At exit, end the thread while its thread-safe function is still valid: a thread that called
+    // Release() during the environment's teardown aborted the process.
+    env_ = env;
+    napi_add_env_cleanup_hook(env_, AtExit, this);
+    hooked_ = true;
   }
 
  private:
@@ -535,7 +540,14 @@ class FutexWatcher : public Napi::ObjectWrap<FutexWatcher> {
   // close(): ends the thread and waits for it (at once: it is woken from its futex wait), so that no
   // thread of ours is still running when the process exits and Node tears the environment down.
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (!thread_.joinable()) return info.Env().Undefined();
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  void Shutdown() {
+    if (hooked_) napi_remove_env_cleanup_hook(env_, AtExit, this);
+    hooked_ = false;
+    if (!thread_.joinable()) return;
     {
       std::lock_guard<std::mutex> lk(state_->m);
       state_->closing = true;
@@ -544,24 +556,24 @@ class FutexWatcher : public Napi::ObjectWrap<FutexWatcher> {
     state_->cv.notify_one();
     syscall(SYS_futex, state_->word, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);  // spurious for others: they re-check
     thread_.join();
-    return info.Env().Undefined();
+  }
+
+  static void AtExit(void* self) {
+    auto* w = static_cast<FutexWatcher*>(self);
+    w->hooked_ = false;  // being run: not to be removed
+    w->Shutdown();
   }
 
   std::shared_ptr<WatchState> state_;
   WatchTsfn tsfn_;
   std::thread thread_;
+  napi_env env_ = nullptr;
+  bool hooked_ = false;
 
  public:
   // Collected without close(): the thread must not wait for ever on a watcher nobody has.
   ~FutexWatcher() override {
-    if (!state_ || !thread_.joinable()) return;
-    thread_.detach();
-    {
-      std::lock_guard<std::mutex> lk(state_->m);
-      state_->closing = true;
-    }
-    state_->cancelled.store(true);
-    state_->cv.notify_one();
+    if (state_) Shutdown();
   }
 };
 
