@@ -16,7 +16,8 @@ const USAGE = `usage: ipc-compare bench [latency|throughput|semantics|sync|all] 
                         in \`all\`, naming mechanisms leaves the sync suite out (its rows
                         are primitives, not mechanisms: run \`bench sync\` for them)
   --sizes 64,4k,64k,1m  message sizes (bytes; k = KiB, m = MiB)
-  --quick | --full      profile (default: between the two)
+  --quick | --full      profile (default: between the two); --quick leaves shm-posix,
+                        shm-xsi and shm-file out unless named (the shm-anon ring over other regions)
   --placement LIST      same,split,none (default: same,split): pin both processes to one CPU,
                         to two different CPUs, or not at all
   --repetitions N       repetitions of every row, interleaved C, TS, … (quick 3, default 5, full 7)
@@ -97,7 +98,7 @@ async function bench(argv: string[]): Promise<number> {
   const transportIds = ids?.filter((id) => !(SYNC_PRIMITIVES as readonly string[]).includes(id));
   let mechs;
   try {
-    mechs = transportIds === undefined ? findMechanisms(undefined) : transportIds.length > 0 ? findMechanisms(transportIds) : [];
+    mechs = transportIds === undefined ? findMechanisms(undefined).filter((m) => !(profile.name === 'quick' && m.notInQuick)) : transportIds.length > 0 ? findMechanisms(transportIds) : [];
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
