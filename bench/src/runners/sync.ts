@@ -9,6 +9,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { measure } from 'mitata';
 import { placementCpus, processCpuNs, type Placement } from '@ipc-compare/core';
@@ -57,6 +59,12 @@ export interface SyncSettings {
   pingpongDurationMs: number;
   /** The pipe mechanism, whose 1-byte round trip is measured beside the ping-pong rows (null: none). */
   pipe: Mechanism | null;
+}
+
+/** A full GC now (V8's gc() made reachable without --expose-gc on the command line). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 // ---- the second party ----------------------------------------------------------------------------
@@ -458,7 +466,10 @@ const implOf = (m: { impl: 'ts' | 'c'; path: Path }) => (m.impl === 'c' ? 'C' : 
 export async function runSyncSuite(s: SyncSettings, progress: Progress): Promise<{ sync: SyncResults; errors: RowError[] }> {
   const errors: RowError[] = [];
 
-  // Uncontended.
+  // Uncontended. Garbage of earlier suites first: shm channels leave hundreds of MiB of mappings whose
+  // finalizers unmap them; collected in the middle of a nanosecond-scale measurement, they showed as
+  // Mutex/RwLock rows 3–8× their standalone figure in one `bench all` run of three.
+  collectGarbage();
   const plan = uncontendedPlan(s);
   const cpus = { parent: plan.cpu, child: null };
   const perOp = new Map<string, number[]>(plan.members.map((m) => [`${m.impl}/${m.primitive}/${m.op}`, []]));
