@@ -13,6 +13,8 @@ import { cProgramPath } from '../src/runners/c-baseline.js';
 import { syncPrimitives } from '../src/sync/primitives.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+/** Hang guard only (no timing is judged): the whole sync suite, on a machine with both cores busy. */
+const HANG_GUARD_MS = 300_000;
 const out = mkdtempSync(join(tmpdir(), 'ipc-compare-sync-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -108,7 +110,7 @@ describe('ipc-compare bench sync (built CLI, plain Node)', () => {
     }
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     expect(saved.sync!.contended).toHaveLength(sync.contended.length);
-  });
+  }, HANG_GUARD_MS);
 
   it('renders the sync tables with placement and ratios', async () => {
     const r = await exec(process.execPath, [cli, 'bench', 'sync', '--quick', '--repetitions', '1', '--duration-ms', '10', '--warmup-ms', '0', '--placement', 'same', '--out', out]);
@@ -123,7 +125,7 @@ describe('ipc-compare bench sync (built CLI, plain Node)', () => {
     expect(r.stdout).toMatch(/^Sync, wake-up latency/m);
     expect(r.stdout).toMatch(/^semaphore\s+TS async\s+processes\s+same \(\d+\/\d+\)\s+[\d.]+ µs/m);
     expect(r.stdout).toMatch(/^atomics\s+TS blocking\s+threads\s+same .* futex\s+[\d.]+×/m);
-  });
+  }, HANG_GUARD_MS);
 });
 
 describe('bench/c/sync', () => {
