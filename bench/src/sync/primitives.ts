@@ -225,6 +225,36 @@ function seqPingPong(kind: 'futex' | 'atomics'): Pick<PingPongSpec, 'ping' | 'po
   };
 }
 
+interface SemaphoreLike {
+  post(): void;
+  waitSync(): void;
+  wait(): Promise<void>;
+  close(): void;
+}
+
+/** post, then waitSync (which never blocks: the post made the unit) — the uncontended semaphore op. */
+function postWait(cOp: CUncontendedOp, make: (buffer: SharedArrayBuffer) => SemaphoreLike): UncontendedOp {
+  return {
+    op: 'post+waitSync',
+    cOp,
+    setup(buffer) {
+      const s = make(buffer);
+      return {
+        fn: () => {
+          s.post();
+          s.waitSync();
+        },
+        close: () => s.close(),
+      };
+    },
+  };
+}
+
+/** A semaphore of value 1 as a lock. */
+function semaphoreLock(s: SemaphoreLike): Lock {
+  return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close() };
+}
+
 export const syncPrimitives: readonly SyncPrimitive[] = [
   {
     id: 'atomics',
@@ -406,27 +436,12 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
   {
     id: 'semaphore',
     title: 'Semaphore: unnamed POSIX semaphore, pshared, in the shared region (C: sem_post/sem_wait)',
-    uncontended: [
-      {
-        op: 'post+waitSync',
-        cOp: 'sem-post-wait',
-        setup(buffer) {
-          const s = Semaphore.create(buffer, LAYOUT.s1, 0);
-          return {
-            fn: () => {
-              s.post();
-              s.waitSync();
-            },
-            close: () => s.close({ destroy: true }),
-          };
-        },
-      },
-    ],
+    uncontended: [postWait('sem-post-wait', (buffer) => Semaphore.create(buffer, LAYOUT.s1, 0))],
     contended: {
       c: 'sem',
       open(buffer, create) {
         const s = create ? Semaphore.create(buffer, LAYOUT.semLock, 1) : Semaphore.at(buffer, LAYOUT.semLock);
-        return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close({ destroy: create }) };
+        return { ...semaphoreLock(s), close: () => s.close({ destroy: create }) };
       },
     },
     pingpong: {
@@ -469,22 +484,7 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
   {
     id: 'named-semaphore',
     title: 'NamedSemaphore: sem_open by name, no shared memory needed (C: sem_post/sem_wait on a named one)',
-    uncontended: [
-      {
-        op: 'post+waitSync',
-        cOp: 'named-sem-post-wait',
-        setup() {
-          const s = NamedSemaphore.create();
-          return {
-            fn: () => {
-              s.post();
-              s.waitSync();
-            },
-            close: () => s.close(),
-          };
-        },
-      },
-    ],
+    uncontended: [postWait('named-sem-post-wait', () => NamedSemaphore.create())],
     contended: {
       c: 'named-sem',
       // The parent creates it (and unlinks it on close); the peer finds it by the name in the region.
@@ -494,29 +494,14 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
           s = NamedSemaphore.create({ value: 1 });
           writeName(buffer, s.name);
         } else s = NamedSemaphore.open(readName(buffer));
-        return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close() };
+        return semaphoreLock(s);
       },
     },
   },
   {
     id: 'xsi-semaphore',
     title: 'XsiSemaphore: System V semaphore (semop with SEM_UNDO), found by its id, no shared memory needed (C: semop)',
-    uncontended: [
-      {
-        op: 'post+waitSync',
-        cOp: 'xsi-sem-post-wait',
-        setup() {
-          const s = XsiSemaphore.create();
-          return {
-            fn: () => {
-              s.post();
-              s.waitSync();
-            },
-            close: () => s.close(),
-          };
-        },
-      },
-    ],
+    uncontended: [postWait('xsi-sem-post-wait', () => XsiSemaphore.create())],
     contended: {
       c: 'xsi-sem',
       // The parent creates it (value 1; its close() removes it); the peer opens it by the id in the region.
@@ -526,7 +511,7 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
           s = XsiSemaphore.create({ value: 1 });
           Atomics.store(word(buffer, LAYOUT.xsiId), 0, s.id);
         } else s = XsiSemaphore.open(Atomics.load(word(buffer, LAYOUT.xsiId), 0));
-        return { lock: () => s.waitSync(), lockAsync: () => s.wait(), unlock: () => s.post(), close: () => s.close() };
+        return semaphoreLock(s);
       },
     },
   },
