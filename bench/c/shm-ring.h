@@ -14,7 +14,7 @@
  *
  * The region (all words 32-bit, native byte order):
  *
- *   0    magic 0x52435049     4  version 2     8  capacity (bytes per ring)
+ *   0    magic 0x52435049     4  version 3     8  capacity (bytes per ring)
  *   12   creator pid         16  attacher pid (0 until claimed)
  *   20   attached: 0, then 1 (a futex word: the creator sleeps on it)
  *   128 + 256*r  ring r's control block, three cache lines so the two sides
@@ -28,7 +28,9 @@
  * Ring 0 carries the creator's messages to the attacher, ring 1 the other
  * way. A ring holds records: an 8-byte header (word 0: the length in bits
  * 0-30, bit 31 set when more fragments of the same message follow; word 1:
- * 0, reserved) and the bytes, padded to 8. (The 8-byte header is for V8: its
+ * 0, or SHM_PAD for padding: `length` bytes to skip up to the end of the
+ * ring, which a zero-copy claim on the TypeScript side leaves so that its
+ * record lies in one piece) and the bytes, padded to 8. (The 8-byte header is for V8: its
  * copies to and from shared memory move whole words only between equally
  * aligned addresses, so 8-aligned payloads go at memory speed.) A message
  * longer than a quarter of the ring goes in fragments, so the consumer can
@@ -75,7 +77,7 @@
 #include <unistd.h>
 
 #define SHM_MAGIC               0x52435049u     /* "IPCR" */
-#define SHM_VERSION             2u
+#define SHM_VERSION             3u
 #define SHM_H_MAGIC             0
 #define SHM_H_VERSION           4
 #define SHM_H_CAPACITY          8
@@ -95,6 +97,7 @@
 #define SHM_RECORD_HEADER       8               /* length word + reserved word */
 #define SHM_MORE                0x80000000u
 #define SHM_LENGTH              0x7fffffffu
+#define SHM_PAD                 1u      /* header word 1 of a padding record */
 
 #define SHM_DEFAULT_CAPACITY    262144u         /* four pipes' worth */
 #define SHM_MIN_CAPACITY        4096u           /* transport.ts's limits */
@@ -602,12 +605,21 @@ static inline int shm_recv_into(struct shm_ring *r, unsigned char **buf,
         h = r->words[p >> 2];
         n = h & SHM_LENGTH;
         /* A producer never writes a fragment over a quarter of the ring,
-         * nor publishes part of a record, and leaves the reserved word 0:
+         * nor publishes part of a record, and word 1 is 0 or SHM_PAD (a
+         * padding record, which ends exactly at the end of the ring):
          * anything else is not this layout. */
-        if (n > r->max_fragment || r->words[(p >> 2) + 1] != 0
+        if (n > r->max_fragment || (r->words[(p >> 2) + 1] & ~SHM_PAD) != 0
             || SHM_RECORD_HEADER + shm_align8(n) > r->cache - r->pos) {
             errno = EBADMSG;
             return -1;
+        }
+        if (r->words[(p >> 2) + 1] == SHM_PAD) {  /* padding: to the end of the ring */
+            if (p + SHM_RECORD_HEADER + n != r->capacity || (h & SHM_MORE)) {
+                errno = EBADMSG;
+                return -1;
+            }
+            r->pos += SHM_RECORD_HEADER + n;
+            continue;
         }
         if (grow && total + n > *cap) {
             size_t want = *cap * 2 > total + n ? *cap * 2 : total + n;

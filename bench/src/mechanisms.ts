@@ -3,7 +3,7 @@
 import type { Transport } from '@ipc-compare/core';
 import { fifoTransport } from '@ipc-compare/fifo';
 import { pipeTransport } from '@ipc-compare/pipe';
-import { shmAnonTransport, shmFileTransport, shmPosixTransport, shmXsiTransport } from '@ipc-compare/shm';
+import { shmAnonTransport, shmFileTransport, shmPosixTransport, shmXsiTransport, type RegionKind } from '@ipc-compare/shm';
 import { tcpTransport } from '@ipc-compare/tcp';
 import { udpTransport } from '@ipc-compare/udp';
 import { socketpairTransport, unixDgramTransport, unixSeqpacketTransport, unixStreamTransport } from '@ipc-compare/unix';
@@ -36,6 +36,8 @@ export interface Mechanism {
    * kind of region, measured alike (the quick profile keeps to its 3-minute budget).
    */
   notInQuick?: true;
+  /** Shared memory: the kind of region under the channel (the persistence probe makes one of its own). */
+  region?: RegionKind;
 }
 
 export const mechanisms: readonly Mechanism[] = [
@@ -116,6 +118,7 @@ export const mechanisms: readonly Mechanism[] = [
     cBaseline: 'shm',
     cArgs: ['--region', 'anon'],
     nodeBaseline: null,
+    region: 'anon',
   },
   {
     id: 'shm-posix',
@@ -125,6 +128,7 @@ export const mechanisms: readonly Mechanism[] = [
     cBaseline: 'shm',
     cArgs: ['--region', 'posix'],
     nodeBaseline: null,
+    region: 'posix',
     notInQuick: true,
   },
   {
@@ -135,6 +139,7 @@ export const mechanisms: readonly Mechanism[] = [
     cBaseline: 'shm',
     cArgs: ['--region', 'xsi'],
     nodeBaseline: null,
+    region: 'xsi',
     notInQuick: true,
   },
   {
@@ -145,6 +150,7 @@ export const mechanisms: readonly Mechanism[] = [
     cBaseline: 'shm',
     cArgs: ['--region', 'file'],
     nodeBaseline: null,
+    region: 'file',
     notInQuick: true,
   },
   {

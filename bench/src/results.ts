@@ -189,6 +189,10 @@ export interface SemanticsRow {
   maxMessage: PropertyCheck<number | null>;
   /** Can carry open fds (SCM_RIGHTS tried on the channel's own fd, the peer reads the file). */
   passesFds: PropertyCheck<boolean>;
+  /** The receiver's bytes change when the sender overwrites what it sent (one copy, shared). */
+  zeroCopy: PropertyCheck<boolean>;
+  /** What is left of a region once its creator was killed (shared memory; not observed for the rest). */
+  persistence: PropertyCheck<'none' | 'kernel' | 'file' | null>;
 }
 
 /** One primitive of packages/sync, observed (runners/sync-semantics.ts). */

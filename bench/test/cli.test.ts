@@ -95,10 +95,12 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     expect(seen('fifo')).toEqual({ boundaries: false, duplex: 'half', reliable: true, reach: 'local' });
     expect(seen('tcp')).toEqual({ boundaries: false, duplex: 'full', reliable: true, reach: 'network' });
     for (const s of res.semantics) {
-      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'passesFds'] as const) {
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'passesFds', 'zeroCopy'] as const) {
         expect(s[key].agrees).toBe(true);
         expect(s[key].evidence.length).toBeGreaterThan(10);
       }
+      expect(s.zeroCopy.observed).toBe(false); // the receiver's copy stayed 'A' after the sender overwrote its buffer
+      expect(s.persistence).toMatchObject({ observed: null, agrees: null, evidence: expect.stringMatching(/^not observed: /) });
     }
     expect(byId.pipe!.boundaries.evidence).toMatch(/^100 sends of 1…100 bytes arrived as \d+ reads?/);
     expect(byId.pipe!.duplex.evidence).toMatch(/read only \(write → EBADF\)/);
@@ -109,6 +111,19 @@ describe('ipc-compare bench (built CLI, plain Node)', () => {
     // over a veth link to a non-loopback address; FIFO has no network address, and says it was not tried.
     expect(byId.tcp!.reach.evidence).toMatch(/a peer in network namespace \S+ \(10\.\d+\.\d+\.2\) connected over a veth link to 10\.\d+\.\d+\.1 in \S+, and its message arrived/);
     expect(byId.fifo!.reach.evidence).toMatch(/network: not tried, it has no network address/);
+  });
+
+  it('semantics: shared memory — zero-copy observed in every kind of region, and what a killed creator leaves: nothing (anon), the object (posix, xsi), the file (file)', async () => {
+    const r = await run(['bench', 'semantics', '--mechanisms', 'shm-anon,shm-posix,shm-xsi,shm-file', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as Results;
+    expect(res.errors).toEqual([]);
+    for (const s of res.semantics) {
+      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'zeroCopy', 'persistence'] as const) expect(s[key].agrees, `${s.mechanism} ${key}: ${s[key].evidence}`).toBe(true);
+      expect(s.zeroCopy.evidence).toMatch(/the receiver's bytes turned to B/);
+    }
+    expect(Object.fromEntries(res.semantics.map((s) => [s.mechanism, s.persistence.observed]))).toEqual({ 'shm-anon': 'none', 'shm-posix': 'kernel', 'shm-xsi': 'kernel', 'shm-file': 'file' });
+    expect(res.semantics[0]!.persistence.evidence).toMatch(/\/proc\/\d+\/fd\/\d+ \(a memfd's only name\) failed with ENOENT/);
   });
 
   it('sync semantics: each primitive observed across threads and processes, beside the notes (and only sync ids select only sync rows)', async () => {

@@ -7,6 +7,8 @@ import { formatMBps, formatNs, formatNsRange, formatRate, formatSize, implLabel 
 export { formatNs } from './format.js';
 
 const UNSTABLE_MARK = '!';
+/** The transport semantics columns, in order (zeroCopy and persistence: absent in older results.json). */
+const SEMANTICS_KEYS = ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'passesFds', 'zeroCopy', 'persistence'] as const;
 
 /** The C row of the same group, if it was measured. */
 function cRowOf(res: Results, r: Row): Row | undefined {
@@ -87,19 +89,19 @@ export function renderTable(res: Results): string {
       ),
     );
   }
-  const cell = (p: { claimed: unknown; observed: unknown; agrees: boolean | null }) =>
-    p.agrees === null ? '– not observed' : p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
+  const cell = (p: { claimed: unknown; observed: unknown; agrees: boolean | null } | undefined) =>
+    p === undefined ? '– (not probed)' : p.agrees === null ? '– not observed' : p.agrees ? `✓ ${String(p.observed)}` : `✗ ${String(p.observed)} (notes: ${String(p.claimed)})`;
   if (res.semantics.length) {
     out.push('', 'Semantics — observed across two processes, compared with the course notes (✓ agrees, ✗ differs, – not observed)');
     out.push(
       table(
-        ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'max message', 'passes fds'],
-        res.semantics.map((s) => [s.mechanism, cell(s.boundaries), cell(s.duplex), cell(s.reliable), cell(s.reach), cell(s.truncation), cell(s.maxMessage), cell(s.passesFds)]),
+        ['mechanism', 'boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'max message', 'passes fds', 'zero-copy', 'persistence'],
+        res.semantics.map((s) => [s.mechanism, ...SEMANTICS_KEYS.map((k) => cell(s[k]))]),
         99,
       ),
     );
     for (const s of res.semantics) {
-      for (const key of ['boundaries', 'duplex', 'reliable', 'reach', 'truncation', 'maxMessage', 'passesFds'] as const) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
+      for (const key of SEMANTICS_KEYS) if (s[key]) out.push(`  ${s.mechanism} ${key}: ${s[key].evidence}`);
     }
   }
   const sync = res.syncSemantics ?? []; // absent in results.json files older than the sync matrix

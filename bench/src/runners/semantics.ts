@@ -2,7 +2,6 @@
 // the course notes claim (Transport.semantics). Nothing here trusts the claim; each property has an
 // experiment and a one-line account of what it saw. A property that could not be observed here says so
 // (observed null, "not observed: why"): it is never filled in from configuration.
-import { spawn } from 'node:child_process';
 import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,8 @@ import { makeTestMessage, snapshotFds, spawnPeer, testMessageSize, type PeerProc
 import { constants, fstat, read, send, sendFds, write } from '@ipc-compare/native';
 import type { Mechanism } from '../mechanisms.js';
 import { makeNetnsPair, netnsUnavailable } from '../reach/netns.js';
+import { runScript } from '../reach/run-script.js';
+import { probePersistence } from './persistence.js';
 import type { PropertyCheck, SemanticsRow } from '../results.js';
 
 const CORE_ROLES = '@ipc-compare/core/roles';
@@ -133,36 +134,6 @@ async function probeReliable(m: Mechanism): Promise<PropertyCheck<boolean>> {
   });
 }
 
-/** Runs a node script, returns its stdout lines as they come and its exit. */
-function runScript(prefix: string[], script: string, args: string[]) {
-  const [cmd, ...rest] = [...prefix, process.execPath, script, ...args];
-  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  const waiters: Array<() => void> = [];
-  let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => {
-    partial += s;
-    for (let i = partial.indexOf('\n'); i >= 0; i = partial.indexOf('\n')) {
-      lines.push(partial.slice(0, i));
-      partial = partial.slice(i + 1);
-      waiters.splice(0).forEach((w) => w());
-    }
-  });
-  const closed = new Promise<void>((r) =>
-    child.once('close', () => {
-      if (partial) lines.push(partial);
-      waiters.splice(0).forEach((w) => w());
-      r();
-    }),
-  );
-  let read = 0;
-  const nextLine = async (): Promise<string | null> => {
-    while (read >= lines.length && child.exitCode === null && child.signalCode === null) await new Promise<void>((r) => waiters.push(r));
-    return read < lines.length ? lines[read++]! : null;
-  };
-  return { child, nextLine, closed };
-}
-
 /** An unrelated process (own session, nothing inherited) attaches with just the spec and sends one message. */
 async function unrelatedReaches(m: Mechanism): Promise<{ ok: boolean; evidence: string }> {
   const opened = await m.transport.open(m.openOptions);
@@ -180,10 +151,13 @@ async function unrelatedReaches(m: Mechanism): Promise<{ ok: boolean; evidence: 
       return { ok: false, evidence: `a process that inherited nothing could not attach (${report.code}: ${how})` };
     }
     const got = await arriving;
-    const params = (spec.params ?? {}) as Record<string, unknown>;
-    const names = Object.entries(params)
-      .filter(([k, v]) => k !== 'token' && (typeof v === 'string' || typeof v === 'number'))
-      .map(([, v]) => (typeof v === 'string' && v.startsWith('\0') ? `@${v.slice(1)} (abstract)` : String(v)));
+    // What names the object (a path, a port, a shm name or XSI id), not tuning or secrets.
+    const notNames = new Set(['token', 'capacity', 'spin', 'wake', 'size', 'kind']);
+    const flat = (o: Record<string, unknown>): Array<[string, unknown]> =>
+      Object.entries(o).flatMap(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? flat(v as Record<string, unknown>) : [[k, v] as [string, unknown]]));
+    const names = flat((spec.params ?? {}) as Record<string, unknown>)
+      .filter(([k, v]) => !notNames.has(k) && (typeof v === 'string' || typeof v === 'number'))
+      .map(([k, v]) => (typeof v === 'number' ? `${k} ${v}` : (v as string).startsWith('\0') ? `@${(v as string).slice(1)} (abstract)` : (v as string)));
     return { ok: got === 'reach-probe', evidence: `an unrelated process (own session, nothing inherited) attached knowing only ${names.join(', ')}${got === 'reach-probe' ? ' and its message arrived' : ', but its message did not arrive'}` };
   } finally {
     await opened.close();
@@ -322,6 +296,29 @@ async function probePassesFds(m: Mechanism): Promise<PropertyCheck<boolean>> {
   }
 }
 
+/**
+ * Zero-copy: the peer sends 16 bytes of 'A' and, once this side has them, overwrites the memory it
+ * sent from with 'B' (rewrite-after-send). Do the bytes received here change? They do only if both
+ * sides look at one copy of them: shared memory, written in place (claimSync) and read in place
+ * (recvViewSync). A kernel-buffered mechanism copied them at send, and again at receive.
+ */
+async function probeZeroCopy(m: Mechanism): Promise<PropertyCheck<boolean>> {
+  return withPeer(m.transport, m.openOptions, { name: 'rewrite-after-send' }, async (channel, peer) => {
+    const { inPlace } = (await peer.nextControl()) as { inPlace: boolean };
+    const got = channel.recvViewSync ? channel.recvViewSync() : await channel.recv();
+    if (got === null || got.byteLength === 0 || got.some((b) => b !== 0x41)) throw new Error(`zero-copy probe: expected 16 bytes of 'A', got ${got === null ? 'end of stream' : Buffer.from(got).toString('latin1')}`);
+    const view = got.buffer instanceof SharedArrayBuffer ? 'a view into the shared mapping (recvViewSync)' : 'its own buffer';
+    peer.send('overwrite');
+    await peer.nextControl(); // the peer has written 'B' over what it sent
+    const changed = got.every((b) => b === 0x42);
+    const wrote = inPlace ? 'wrote 16 bytes of A in place in the ring (claimSync), published them' : 'sent 16 bytes of A from its buffer';
+    const evidence = changed
+      ? `the sender ${wrote}, and once the receiver held them in ${view} overwrote them with B: the receiver's bytes turned to B — one copy, shared by both`
+      : `the sender ${wrote}, then overwrote that memory with B: the receiver's bytes (${view}) stayed A — they had been copied`;
+    return check(m.transport.semantics.zeroCopy, changed, evidence);
+  });
+}
+
 export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
   return {
     mechanism: m.id,
@@ -332,5 +329,7 @@ export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
     truncation: await probeTruncation(m),
     maxMessage: await probeMaxMessage(m),
     passesFds: await probePassesFds(m),
+    zeroCopy: await probeZeroCopy(m),
+    persistence: await probePersistence(m),
   };
 }

@@ -19,6 +19,18 @@ export interface Semantics {
    * AF_UNIX datagram sockets, where a closed peer is only noticed when a send fails.
    */
   endOfStream: boolean;
+  /**
+   * The receiver reads the bytes where the sender wrote them (shared memory), with no copy through the
+   * kernel: bytes the sender writes after publishing are seen by the receiver.
+   */
+  zeroCopy: boolean;
+  /**
+   * What is left of the object and its contents once every process that had it is gone: 'none' (it
+   * dies with its last fd or mapping), 'kernel' (it stays, contents and all, until removed by name or
+   * a reboot: POSIX and XSI shared memory) or 'file' (the contents are in a file, which outlives
+   * reboots too).
+   */
+  persistence: 'none' | 'kernel' | 'file';
 }
 
 export interface SendOptions {
@@ -61,6 +73,18 @@ export interface Channel extends AsyncDisposable {
   sendSync?(data: Uint8Array): void;
   /** Blocking path: waits for data, copies it into `into`, returns the byte count; `null` at end of stream. */
   recvSync?(into: Uint8Array): number | null;
+  /**
+   * Zero-copy send (shared memory): a view of `length` bytes inside the IPC object itself; write the
+   * message there, then commitClaim() publishes it.
+   */
+  claimSync?(length: number): Uint8Array;
+  /** Publishes what was written into the view claimSync() returned. */
+  commitClaim?(): void;
+  /**
+   * Zero-copy receive (shared memory): the next message as a view of the IPC object's own memory where
+   * it can be (else a copy), valid until the next recv of any kind; null at the end of stream.
+   */
+  recvViewSync?(): Uint8Array | null;
   /** Syscalls made by this channel's engine, and sends the kernel refused for now (EAGAIN). */
   readonly syscalls?: { reads: number; writes: number; wouldBlock: number };
   /** Datagram kinds: what the last recvSync() could not fit into its buffer (null if it all fit). */

@@ -18,6 +18,8 @@ export const fifoSemantics: Semantics = {
   reach: 'local',
   passesFds: false,
   endOfStream: true,
+  zeroCopy: false,
+  persistence: 'none',
 };
 
 export interface FifoOpenOptions {

@@ -20,6 +20,8 @@ export const pipeSemantics: Semantics = {
   reach: 'related',
   passesFds: false,
   endOfStream: true,
+  zeroCopy: false,
+  persistence: 'none',
 };
 
 function checkOptions(value: unknown): PipeOpenOptions {

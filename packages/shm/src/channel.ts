@@ -6,7 +6,9 @@
 //    raced against the peer's pidfd on the event loop, so a dead peer ends every wait.
 //  - blocking path: sendSync/recvSync spin briefly, then sleep in futex(2) in slices, looking at the
 //    peer's pidfd between slices: a dead peer is an error within a slice, never a hang.
-import { AbortGroups, OwnedFd, abortError, closedError, ipcError, validateBytes, waitFd, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
+//  - zero-copy (blocking): claimSync/commitClaim write a message in place in the ring; recvViewSync
+//    returns a view of it in place, whose space the producer gets back only at the next recv.
+import { AbortGroups, OwnedFd, abortError, closedError, ipcError, validateBytes, validateInteger, waitFd, type Channel, type RecvOptions, type SendOptions } from '@ipc-compare/core';
 import { FutexWatcher, constants, errnoError, futexWait, pidfdOpen, poll } from '@ipc-compare/native';
 import { constants as os } from 'node:os';
 import type { Region } from './regions.js';
@@ -62,6 +64,10 @@ export class ShmChannel implements Channel {
   #recvPumping = false;
   #sentThisTurn = 0;
   #endPromise: Promise<void> | null = null;
+  /** The length of a claimSync() not committed yet. */
+  #claimed: number | null = null;
+  /** recvViewSync() handed out a view into the ring: its space goes back to the producer at the next recv. */
+  #viewHeld = false;
   /** Each direction's watcher thread, made on its first sleep; the one sleeping now (cancelled when nobody waits any more). */
   readonly #watchers: { tx: FutexWatcher | null; rx: FutexWatcher | null } = { tx: null, rx: null };
   readonly #sleeping: { tx: FutexWatcher | null; rx: FutexWatcher | null } = { tx: null, rx: null };
@@ -192,6 +198,7 @@ export class ShmChannel implements Channel {
 
   end(): Promise<void> {
     if (this.#closed) return Promise.reject(closedError(this.transport));
+    if (this.#claimed !== null) return Promise.reject(this.#claimPending());
     this.#endPromise ??= (async () => {
       this.#ended = true;
       while (this.#sendPumping) await this.#sendPump;
@@ -207,6 +214,7 @@ export class ShmChannel implements Channel {
     if (this.#closed) return Promise.reject(closedError(this.transport));
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(abortError(signal));
+    this.#releaseView();
     if (this.#recvs.length === 0) {
       const m = this.#takeMessage();
       if (m !== undefined) return Promise.resolve(m);
@@ -226,9 +234,13 @@ export class ShmChannel implements Channel {
     try {
       while (rx.hasData()) {
         const f = rx.peek();
+        took = true;
+        if (f.pad) {
+          rx.take(f.length, null, 0);
+          continue;
+        }
         const out = new Uint8Array(f.length);
         rx.take(f.length, out, 0);
-        took = true;
         if (f.more) {
           this.#parts.push(out);
           continue;
@@ -347,6 +359,7 @@ export class ShmChannel implements Channel {
     if (into.length === 0) throw ipcError('ERR_INVALID_ARG_VALUE', 'recvSync needs a buffer of at least 1 byte');
     if (this.#closed) throw closedError(this.transport);
     if (this.#recvs.length > 0 || this.#parts.length > 0) throw ipcError('ERR_CHANNEL_MODE', `${this.transport}: an async recv() is in progress`);
+    this.#releaseView();
     const rx = this.#rx;
     let got = 0;
     let total = 0;
@@ -360,6 +373,10 @@ export class ShmChannel implements Channel {
         continue;
       }
       const f = rx.peek();
+      if (f.pad) {
+        rx.take(f.length, null, 0);
+        continue;
+      }
       rx.take(f.length, got < into.length ? into : null, got);
       const n = Math.min(f.length, into.length - got);
       got += n;
@@ -370,6 +387,82 @@ export class ShmChannel implements Channel {
     rx.commit();
     this.lastTruncation = total > got ? { length: total, received: got } : null;
     return got;
+  }
+
+  // ---- zero-copy (blocking path) -------------------------------------------------------------------
+
+  /**
+   * Zero-copy send: a view of `length` bytes (1 … a quarter of the ring) in the ring itself, waiting
+   * for room like sendSync. Write the message there, then commitClaim() publishes it; nothing else may
+   * be sent in between. Bytes written into the view after the commit are seen by the receiver (it is
+   * the same memory): the semantics probe shows it; a real program must not do it.
+   */
+  claimSync(length: number): Uint8Array {
+    validateInteger(length, 'length', 1, this.#tx.maxFragment);
+    this.#checkSend();
+    if (this.#sends.length > 0) throw ipcError('ERR_CHANNEL_MODE', `${this.transport}: async sends are still queued; await them before claimSync()`);
+    const tx = this.#tx;
+    for (;;) {
+      const at = tx.claim(length);
+      if (at >= 0) {
+        this.#claimed = length;
+        return tx.view.data.subarray(at, at + length);
+      }
+      const need = tx.claimBytes(length);
+      this.#waitSync(() => tx.hasRoom(need) || tx.readerClosed, () => tx.prepareSleep(need), tx.waitWord);
+      if (tx.readerClosed) throw this.#pipeError();
+    }
+  }
+
+  /** Publishes the message written into the view claimSync() returned (waking the peer if it sleeps). */
+  commitClaim(): void {
+    if (this.#closed) throw closedError(this.transport);
+    if (this.#claimed === null) throw ipcError('ERR_INVALID_STATE', `${this.transport}: commitClaim() without a claimSync()`);
+    this.#tx.commitClaim(this.#claimed);
+    this.#claimed = null;
+  }
+
+  /**
+   * Zero-copy receive: the next message as a view into the ring, valid until the next recv of any kind
+   * (or close): only then does its space go back to the producer. A message that does not lie in one
+   * piece there (one sent in fragments, or wrapping around the ring's end — claimSync never makes
+   * those) comes as a copy instead; `view.buffer instanceof SharedArrayBuffer` tells which. Null at
+   * the end of stream.
+   */
+  recvViewSync(): Uint8Array | null {
+    if (this.#closed) throw closedError(this.transport);
+    if (this.#recvs.length > 0) throw ipcError('ERR_CHANNEL_MODE', `${this.transport}: an async recv() is in progress`);
+    this.#releaseView();
+    const rx = this.#rx;
+    for (;;) {
+      if (this.#parts.length === 0 && rx.hasData()) {
+        const f = rx.peek();
+        if (f.pad) {
+          rx.take(f.length, null, 0);
+          rx.commit();
+          continue;
+        }
+        const view = f.more ? null : rx.takeView(f.length);
+        if (view !== null) {
+          this.#viewHeld = true;
+          return view;
+        }
+      }
+      const m = this.#takeMessage();
+      if (m !== undefined) return m;
+      this.#waitSync(() => rx.hasData() || rx.writerClosed, () => rx.prepareSleep(), rx.waitWord);
+    }
+  }
+
+  /** The view recvViewSync() gave is done with: its space goes back to the producer. */
+  #releaseView(): void {
+    if (!this.#viewHeld) return;
+    this.#viewHeld = false;
+    this.#rx.commit();
+  }
+
+  #claimPending(): Error {
+    return ipcError('ERR_INVALID_STATE', `${this.transport}: a claimSync() is not committed yet`);
   }
 
   /** Spins, then sleeps in slices until `ready`; throws for a dead peer or a closed channel. */
@@ -402,6 +495,7 @@ export class ShmChannel implements Channel {
   #checkSend(): void {
     if (this.#closed) throw closedError(this.transport);
     if (this.#ended) throw ipcError('ERR_INVALID_STATE', `${this.transport}: end() was called: no more sends`);
+    if (this.#claimed !== null) throw this.#claimPending();
     if (this.#peerGone || this.#tx.readerClosed) throw this.#pipeError();
   }
 

@@ -4,7 +4,7 @@ import type { Transport } from '@ipc-compare/core';
 import { shmAnonTransport, shmFileTransport, shmPosixTransport, shmXsiTransport } from './transport.js';
 
 export { DEFAULT_SPIN, SHM_MODULE, makeShmTransport, shmAnonTransport, shmFileTransport, shmPosixTransport, shmXsiTransport, type ShmOpenOptions } from './transport.js';
-export { REGION_KINDS, SHM_PREFIX, attachRegion, createRegion, pageRound, type CreateRegionOptions, type Region, type RegionKind, type RegionParams } from './regions.js';
+export { REGION_KINDS, SHM_PREFIX, attachRegion, createRegion, pageRound, removeRegion, type CreateRegionOptions, type Region, type RegionKind, type RegionParams } from './regions.js';
 export { DEFAULT_CAPACITY, regionBytes } from './layout.js';
 export { ShmChannel } from './channel.js';
 

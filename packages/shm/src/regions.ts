@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsc, fstatSync, mkdtempSync, openSync, rmdirSync, unlinkSync } from 'node:fs';
 import { constants as os, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { OwnedFd, ipcError, validateInteger, validateString } from '@ipc-compare/core';
 import { dupCloseOnExec, errnoError, fileReserve, mapShared, memfdCreate, setCloseOnExec, shmCreate, shmOpenExisting, shmUnlink, xsiAttach, xsiCreate, xsiRemove, xsiStat } from '@ipc-compare/native';
 
@@ -193,6 +193,31 @@ export function attachRegion(params: RegionParams, inheritedFd?: number): Region
     }
     default:
       throw ipcError('ERR_INVALID_ARG_VALUE', `unknown region kind ${JSON.stringify((params as { kind?: unknown }).kind)}`);
+  }
+}
+
+/**
+ * Removes a region's name from its params, as its creator's unlink() would (for one whose creator died
+ * before it could): shm_unlink, IPC_RMID, the file — and its directory when it is one of this
+ * package's private ones. Nothing to remove for anon. Already gone is not an error.
+ */
+export function removeRegion(params: RegionParams): void {
+  switch (params.kind) {
+    case 'anon':
+      return;
+    case 'posix':
+      checkShmName(params.name);
+      return unlinkIfThere(() => shmUnlink(params.name));
+    case 'xsi':
+      validateInteger(params.id, 'id', 0, 2 ** 31 - 1);
+      return unlinkIfThere(() => xsiRemove(params.id));
+    case 'file': {
+      validateString(params.path, 'path');
+      unlinkIfThere(() => unlinkSync(params.path));
+      const dir = dirname(params.path);
+      if (basename(params.path) === 'region' && basename(dir).startsWith('ipc-compare-shm-')) unlinkIfThere(() => rmdirSync(dir));
+      return;
+    }
   }
 }
 

@@ -11,7 +11,7 @@
 //    1, clears it and wakes. Both orders of these stores and loads are seen by one side or the other,
 //    so no wake-up is lost.
 import { futexWake } from '@ipc-compare/native';
-import { MORE, R_DATA_WAITING, R_HEAD, R_READER_CLOSED, R_SPACE_NEEDED, R_SPACE_WAITING, R_TAIL, R_WRITER_CLOSED, controlOffset, dataOffset } from './layout.js';
+import { MORE, PAD, R_DATA_WAITING, R_HEAD, R_READER_CLOSED, R_SPACE_NEEDED, R_SPACE_WAITING, R_TAIL, R_WRITER_CLOSED, controlOffset, dataOffset } from './layout.js';
 
 /** Record header bytes: the length word and a reserved one, so the payload starts 8-aligned. */
 const HEADER = 8;
@@ -137,6 +137,40 @@ export class RingProducer {
     this.#head = (this.#head + HEADER + align8(len)) | 0;
   }
 
+  /**
+   * Zero-copy send, step 1: room for one record of `len` bytes (≤ maxFragment) in one piece. When the
+   * record would wrap around the end of the ring, a padding record fills the rest of the ring first
+   * (published with the record). Returns the offset of the record's bytes in `view.data`, or -1: no
+   * room yet (call again; `claimBytes(len)` is the room needed).
+   */
+  claim(len: number): number {
+    const v = this.view;
+    const p = this.#head & v.mask;
+    const toEnd = v.capacity - p;
+    const size = HEADER + align8(len);
+    if (size <= toEnd) return this.hasRoom(size) ? (p + HEADER) & v.mask : -1;
+    if (!this.hasRoom(toEnd + size)) return -1;
+    v.words[p >> 2] = toEnd - HEADER;
+    v.words[(p >> 2) + 1] = PAD;
+    this.#head = (this.#head + toEnd) | 0;
+    return HEADER;
+  }
+
+  /** The room a claim of `len` bytes needs at most (the record and a padding record before it). */
+  claimBytes(len: number): number {
+    return 2 * (HEADER + align8(len));
+  }
+
+  /** Zero-copy send, step 2: the claimed record's `len` bytes are written; publish them. */
+  commitClaim(len: number): void {
+    const v = this.view;
+    const p = this.#head & v.mask;
+    v.words[p >> 2] = len;
+    v.words[(p >> 2) + 1] = 0;
+    this.#head = (this.#head + HEADER + align8(len)) | 0;
+    this.#publish();
+  }
+
   #publish(): void {
     const v = this.view;
     Atomics.store(v.i32, v.head, this.#head);
@@ -166,10 +200,11 @@ export class RingProducer {
   }
 }
 
-/** A fragment header as read from the ring. */
+/** A fragment header as read from the ring (pad: padding to skip, not part of any message). */
 export interface Fragment {
   length: number;
   more: boolean;
+  pad: boolean;
 }
 
 export class RingConsumer {
@@ -193,8 +228,21 @@ export class RingConsumer {
 
   /** The next fragment's header (call only when hasData()). */
   peek(): Fragment {
-    const h = this.view.words[(this.#tail & this.view.mask) >> 2]!;
-    return { length: h & 0x7fffffff, more: h >= MORE };
+    const w = (this.#tail & this.view.mask) >> 2;
+    const h = this.view.words[w]!;
+    return { length: h & 0x7fffffff, more: h >= MORE, pad: this.view.words[w + 1] === PAD };
+  }
+
+  /**
+   * The next fragment's bytes in place (a view into the ring) and moves past it without giving the
+   * space back: it stays the reader's until commit(). Null when the bytes wrap around the end.
+   */
+  takeView(length: number): Uint8Array | null {
+    const v = this.view;
+    const q = ((this.#tail & v.mask) + HEADER) & v.mask;
+    if (q + length > v.capacity) return null;
+    this.#tail = (this.#tail + HEADER + align8(length)) | 0;
+    return v.data.subarray(q, q + length);
   }
 
   /** Copies the next fragment (of `length` bytes, from peek()) to `dest` at `at` (up to dest's end) and moves past it. */

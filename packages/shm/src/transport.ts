@@ -36,7 +36,17 @@ interface ShmParams {
 }
 
 function semanticsOf(kind: RegionKind): Semantics {
-  return { duplex: 'full', boundaries: true, reliable: true, reach: kind === 'anon' ? 'related' : 'local', passesFds: false, endOfStream: true };
+  return {
+    duplex: 'full',
+    boundaries: true,
+    reliable: true,
+    reach: kind === 'anon' ? 'related' : 'local',
+    passesFds: false,
+    endOfStream: true,
+    zeroCopy: true,
+    // The channel removes the name once both have mapped it; this is what the kind of region does.
+    persistence: kind === 'posix' || kind === 'xsi' ? 'kernel' : kind === 'file' ? 'file' : 'none',
+  };
 }
 
 function checkOptions(value: unknown): Required<ShmOpenOptions> {

@@ -3,6 +3,7 @@
 // claims it as attach() does and echoes every message. Byte-exact echoes at sizes that make one padded
 // record, a whole quarter-ring fragment and many fragments (the ring wrapping several times) mean both
 // sides lay records out alike: a wrong header bit, length, padding or offset in the C code fails here.
+// Zero-copy sends (claimSync) that leave padding records at the ring's end must be skipped there too.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,9 @@ if (!haveCc) console.warn(`c-interop.test.ts: skipped — no C compiler ("${CC}"
 
 /** 1 B (one record padded to 8), 100 B, 64 KiB (exactly one quarter-ring fragment at the default capacity), 1 MiB (fragmented). */
 const SIZES = [1, 100, 64 * 1024, 1024 * 1024];
+/** Zero-copy sends: enough 20000-byte records to pass the end of a 256 KiB ring (and a 1 MiB one) several times. */
+const CLAIMS = 160;
+const CLAIM_BYTES = 20000;
 
 let dir = '';
 let peerBin = '';
@@ -134,6 +138,16 @@ describe.skipIf(!haveCc)(`c/ring-peer.c echoes through the TypeScript channel${h
       const n = ch.recvSync!(into);
       expect(n).toBe(big.length);
       expectEcho(into.subarray(0, n!), big);
+
+      // Zero-copy sends (claimSync): 160 records of 20000 B do not divide the ring, so claims meet its
+      // end and leave padding records — which the C side must skip (SHM_PAD), not take for data.
+      for (let i = 0; i < CLAIMS; i++) {
+        const view = ch.claimSync!(CLAIM_BYTES);
+        view.set(randomBytes(CLAIM_BYTES));
+        const sent = Uint8Array.from(view); // the ring's bytes may be reused once the peer has read them
+        ch.commitClaim!();
+        expectEcho(ch.recvViewSync!(), sent);
+      }
     } finally {
       if (ch) await ch.close();
       else await opened.close();
@@ -144,8 +158,8 @@ describe.skipIf(!haveCc)(`c/ring-peer.c echoes through the TypeScript channel${h
     // It stopped at the end of stream, ended its direction and exited 0.
     expect(e.err).toBe('');
     expect(e).toMatchObject({ code: 0, signal: null });
-    const bytes = SIZES.reduce((a, b) => a + b, 0) + SIZES.at(-1)!;
-    expect(e.out).toBe(`echoed ${SIZES.length + 1} messages, ${bytes} bytes\n`);
+    const bytes = SIZES.reduce((a, b) => a + b, 0) + SIZES.at(-1)! + CLAIMS * CLAIM_BYTES;
+    expect(e.out).toBe(`echoed ${SIZES.length + 1 + CLAIMS} messages, ${bytes} bytes\n`);
 
     if (region.kind === 'posix') expect(existsSync(`/dev/shm${region.name}`)).toBe(false);
     // Removed, and the C process detached: at most this process's own mapping holds it (until its

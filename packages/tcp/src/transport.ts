@@ -39,6 +39,8 @@ export const tcpSemantics: Semantics = {
   reach: 'network',
   passesFds: false,
   endOfStream: true,
+  zeroCopy: false,
+  persistence: 'none',
 };
 
 export interface TcpOpenOptions {

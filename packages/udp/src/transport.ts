@@ -39,6 +39,8 @@ export const udpSemantics: Semantics = {
   maxMessage: UDP_MAX_DATAGRAM,
   passesFds: false,
   endOfStream: false,
+  zeroCopy: false,
+  persistence: 'none',
 };
 
 export interface UdpOpenOptions {

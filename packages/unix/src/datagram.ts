@@ -44,6 +44,8 @@ export const unixDgramSemantics: Semantics = {
   maxMessage: UNIX_MAX_DATAGRAM,
   passesFds: true,
   endOfStream: false,
+  zeroCopy: false,
+  persistence: 'none',
 };
 
 export const unixSeqpacketSemantics: Semantics = { ...unixDgramSemantics, endOfStream: true };

@@ -27,6 +27,8 @@ export const unixStreamSemantics: Semantics = {
   reach: 'local',
   passesFds: true,
   endOfStream: true,
+  zeroCopy: false,
+  persistence: 'none',
 };
 
 export const socketpairSemantics: Semantics = { ...unixStreamSemantics, reach: 'related' };

@@ -18,8 +18,8 @@ import type { Channel, Opened, PeerSpec, SendOptions, Semantics, Transport } fro
 export type Fault = 'none' | 'drop' | 'reorder' | 'corrupt' | 'drop-all' | 'late-gather' | 'swallow-errors' | 'ignore-abort' | 'never-yield';
 
 const MODULE = '@ipc-compare/core/testing/broken';
-const streamSemantics: Semantics = { duplex: 'half', boundaries: false, reliable: true, reach: 'related', passesFds: false, endOfStream: true };
-const dgramSemantics: Semantics = { duplex: 'full', boundaries: true, reliable: false, reach: 'related', maxMessage: 65507, passesFds: false, endOfStream: false };
+const streamSemantics: Semantics = { duplex: 'half', boundaries: false, reliable: true, reach: 'related', passesFds: false, endOfStream: true, zeroCopy: false, persistence: 'none' };
+const dgramSemantics: Semantics = { duplex: 'full', boundaries: true, reliable: false, reach: 'related', maxMessage: 65507, passesFds: false, endOfStream: false, zeroCopy: false, persistence: 'none' };
 
 /** Wraps send() (and sendv) so that they misbehave. */
 function faulty(channel: Channel, fault: Fault, period: number): Channel {

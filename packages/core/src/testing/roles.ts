@@ -272,4 +272,42 @@ const fdProbe: Role = async ({ channel }) => {
   return { bytes: got?.data.byteLength ?? 0, contents, fdsTruncated: got?.fdsTruncated ?? false };
 };
 
-export const roles: Record<string, Role> = { echo, sink, source, flood, drain, duplex, burst, hold, sequence, 'fd-probe': fdProbe, 'await-eof': awaitEof };
+/**
+ * The zero-copy probe's sender: sends 16 bytes of 'A' — written in place in the IPC object when the
+ * channel can (claimSync/commitClaim), else from its own buffer — and, once the parent says it has
+ * the message, overwrites that same memory with 'B' and says so. Whether the parent's bytes changed
+ * is the observation.
+ */
+const rewriteAfterSend: Role = async ({ channel, transport, control }) => {
+  const inPlace = channel.claimSync !== undefined && channel.commitClaim !== undefined;
+  let mem: Uint8Array;
+  if (inPlace) {
+    mem = channel.claimSync!(16);
+    mem.fill(0x41);
+    channel.commitClaim!();
+  } else {
+    mem = Buffer.alloc(16, 0x41);
+    await channel.send(mem);
+  }
+  await control.send({ inPlace });
+  await control.next();
+  mem.fill(0x42);
+  await control.send({ rewrote: true });
+  if (transport.semantics.endOfStream) for (;;) if ((await channel.recv()) === null) break;
+  return { inPlace };
+};
+
+export const roles: Record<string, Role> = {
+  echo,
+  sink,
+  source,
+  flood,
+  drain,
+  duplex,
+  burst,
+  hold,
+  sequence,
+  'fd-probe': fdProbe,
+  'await-eof': awaitEof,
+  'rewrite-after-send': rewriteAfterSend,
+};
