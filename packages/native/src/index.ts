@@ -330,7 +330,8 @@ interface Addon {
   xsiRemove(id: number): void;
   xsiStat(id: number): XsiStat;
   pidfdOpen(pid: number): number;
-  futexWait(buffer: SharedArrayBuffer, offset: number, expected: number, timeoutMs?: number): WaitOutcome;
+  /** 0 'ok', 1 'not-equal', 2 'timed-out' (futexWait below names them). */
+  futexWait(buffer: SharedArrayBuffer, offset: number, expected: number, timeoutMs?: number): 0 | 1 | 2;
   futexWake(buffer: SharedArrayBuffer, offset: number, count: number): number;
   semInit(buffer: SharedArrayBuffer, offset: number, value: number): void;
   semPost(buffer: SharedArrayBuffer, offset: number): void;
@@ -466,7 +467,11 @@ export const xsiAttach: Addon['xsiAttach'] = addon.xsiAttach;
 export const xsiRemove: Addon['xsiRemove'] = addon.xsiRemove;
 export const xsiStat: Addon['xsiStat'] = addon.xsiStat;
 /** futex(FUTEX_WAIT) on the 32-bit word at `offset` (not FUTEX_PRIVATE: works across processes). Blocks. */
-export const futexWait: Addon['futexWait'] = addon.futexWait;
+const WAIT_OUTCOMES: readonly WaitOutcome[] = ['ok', 'not-equal', 'timed-out'];
+const futexWaitCode = addon.futexWait;
+/** FUTEX_WAIT (not private: any process that maps the word): as Atomics.wait, but across processes. */
+export const futexWait = (buffer: SharedArrayBuffer, offset: number, expected: number, timeoutMs?: number): WaitOutcome =>
+  WAIT_OUTCOMES[futexWaitCode(buffer, offset, expected, timeoutMs)]!;
 /** futex(FUTEX_WAKE): wakes up to `count` waiters on the word in any process; returns how many. */
 export const futexWake: Addon['futexWake'] = addon.futexWake;
 /** sem_init(3) with pshared = 1 at `offset`. */

@@ -19,6 +19,8 @@ const HEADER = 8;
 // when source and target are equally aligned, else byte by byte: 4-aligned payloads ran at ≈ 4 GB/s,
 // 8-aligned ones at memory speed.
 const align8 = (n: number) => (n + 7) & ~7;
+/** Up to this many bytes a record is copied out by a loop: making a subarray view costs more. */
+const SMALL = 64;
 
 /** What both ends of one ring share: the views and the word indexes. */
 class RingView {
@@ -62,20 +64,24 @@ class RingView {
     return true;
   }
 
-  /**
-   * Announces that this side is going to sleep on `word`, then checks `ready` once more. True: sleep
-   * (futex-wait while the word is 1). False: no need (the word is cleared again).
-   */
-  prepareSleep(word: number, ready: () => boolean): boolean {
-    Atomics.store(this.i32, word, 1);
-    if (!ready()) return true;
-    Atomics.store(this.i32, word, 0);
-    return false;
-  }
 }
 
-export class RingProducer {
+/** What a blocking or async wait needs from either end of a ring. */
+export interface RingWaiter {
+  /** Can this side go on (or is the other side gone)? */
+  ready(): boolean;
+  /**
+   * Announces that this side is going to sleep on `waitWord`, then checks `ready()` once more. True:
+   * sleep (futex-wait while the word is 1). False: no need (the word is cleared again).
+   */
+  prepareSleep(): boolean;
+  readonly waitWord: number;
+}
+
+export class RingProducer implements RingWaiter {
   readonly view: RingView;
+  /** The room (bytes) a wait for room waits for: set it before ready()/prepareSleep(). */
+  need = 0;
   /** The largest fragment: a quarter of the ring, so producer and consumer can overlap on a long message. */
   readonly maxFragment: number;
   #head: number;
@@ -189,10 +195,19 @@ export class RingProducer {
     if (v.wakeIfWaiting(v.dataWaiting)) this.wakes++;
   }
 
-  /** Announces a sleep until there is room for `bytes` (false: there is room already, or the reader left). */
-  prepareSleep(bytes: number): boolean {
-    Atomics.store(this.view.i32, this.view.spaceNeeded, bytes); // before the announcement the consumer acts on
-    return this.view.prepareSleep(this.view.spaceWaiting, () => this.hasRoom(bytes) || this.readerClosed);
+  /** Room for `need` bytes, or the reader left. */
+  ready(): boolean {
+    return this.hasRoom(this.need) || this.readerClosed;
+  }
+
+  /** Announces a sleep until there is room for `need` bytes (false: there is room already, or the reader left). */
+  prepareSleep(): boolean {
+    const v = this.view;
+    Atomics.store(v.i32, v.spaceNeeded, this.need); // before the announcement the consumer acts on
+    Atomics.store(v.i32, v.spaceWaiting, 1);
+    if (!this.ready()) return true;
+    Atomics.store(v.i32, v.spaceWaiting, 0);
+    return false;
   }
 
   get waitWord(): number {
@@ -207,7 +222,7 @@ export interface Fragment {
   pad: boolean;
 }
 
-export class RingConsumer {
+export class RingConsumer implements RingWaiter {
   readonly view: RingView;
   #tail: number;
   #headCache: number;
@@ -252,8 +267,13 @@ export class RingConsumer {
       const n = Math.min(length, dest.length - at);
       const q = ((this.#tail & v.mask) + HEADER) & v.mask;
       const first = Math.min(n, v.capacity - q);
-      dest.set(v.data.subarray(q, q + first), at);
-      if (n > first) dest.set(v.data.subarray(0, n - first), at + first);
+      if (first === n && n <= SMALL) {
+        const d = v.data;
+        for (let i = 0; i < n; i++) dest[at + i] = d[q + i]!; // no subarray view to make for a few bytes
+      } else {
+        dest.set(v.data.subarray(q, q + first), at);
+        if (n > first) dest.set(v.data.subarray(0, n - first), at + first);
+      }
     }
     this.#tail = (this.#tail + HEADER + align8(length)) | 0;
   }
@@ -285,9 +305,18 @@ export class RingConsumer {
     v.wakeIfWaiting(v.spaceWaiting);
   }
 
+  /** Data to read, or the writer ended. */
+  ready(): boolean {
+    return this.hasData() || this.writerClosed;
+  }
+
   /** Announces a sleep until data comes (false: it is there already, or the writer ended). */
   prepareSleep(): boolean {
-    return this.view.prepareSleep(this.view.dataWaiting, () => this.hasData() || this.writerClosed);
+    const v = this.view;
+    Atomics.store(v.i32, v.dataWaiting, 1);
+    if (!this.ready()) return true;
+    Atomics.store(v.i32, v.dataWaiting, 0);
+    return false;
   }
 
   get waitWord(): number {
