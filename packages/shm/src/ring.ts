@@ -224,6 +224,7 @@ export interface Fragment {
 
 export class RingConsumer implements RingWaiter {
   readonly view: RingView;
+  readonly #fragment: Fragment = { length: 0, more: false, pad: false };
   #tail: number;
   #headCache: number;
   wakes = 0;
@@ -241,11 +242,15 @@ export class RingConsumer implements RingWaiter {
     return this.#headCache !== this.#tail;
   }
 
-  /** The next fragment's header (call only when hasData()). */
-  peek(): Fragment {
+  /** The next fragment's header (call only when hasData()); valid until the next peek. */
+  peek(): Readonly<Fragment> {
     const w = (this.#tail & this.view.mask) >> 2;
     const h = this.view.words[w]!;
-    return { length: h & 0x7fffffff, more: h >= MORE, pad: this.view.words[w + 1] === PAD };
+    const f = this.#fragment; // one object, filled again by each peek: nothing to allocate per message
+    f.length = h & 0x7fffffff;
+    f.more = h >= MORE;
+    f.pad = this.view.words[w + 1] === PAD;
+    return f;
   }
 
   /**
