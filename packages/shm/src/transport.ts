@@ -25,7 +25,7 @@ export interface ShmOpenOptions {
   wake?: 'futex' | 'spin';
 }
 
-/** Default spin: ≈ 0.3 µs of loads — enough to catch a peer on another CPU that is about to publish. */
+/** Default spin: 64 loads of the ring's index (≈ 0.8 µs in JS), to catch a peer on another CPU about to publish; the budget adapts (channel.ts). */
 export const DEFAULT_SPIN = 64;
 
 interface ShmParams {
