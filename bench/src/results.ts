@@ -154,6 +154,14 @@ export interface Floor {
   p99: number;
 }
 
+/** This machine's bounds (c/reference.c): see runners/reference.ts. */
+export interface Reference {
+  /** Two processes spinning on a shared cache line, on two CPUs: ns per round trip; or why not measured. */
+  spinRoundTrip: { cpus: { parent: number; child: number }; samples: number; p50: number; p99: number; mean: number } | { skipped: string };
+  /** memcpy between two warm buffers, per size. */
+  memcpy: Array<{ bytes: number; nsPerCopy: number; mbps: number }>;
+}
+
 export interface RowError extends RowBase {
   kind: 'latency' | 'throughput' | 'semantics' | SyncRowKind;
   /** Sync rows: the primitive's operation (uncontended) and who the second party is. */
@@ -240,6 +248,8 @@ export interface Results {
     sampleOverheadNs: { blocking: number; async: number } | null;
     /** In-process costs measured with mitata (what one binding call costs, …). */
     floors: Floor[];
+    /** The machine's spin floor and memcpy bandwidth (with the floors; absent in older results.json). */
+    reference?: Reference;
   };
   rows: Row[];
   /** The semantics matrix (suite "semantics"). */

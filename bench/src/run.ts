@@ -8,11 +8,12 @@ import { mechanisms as allMechanisms, type Mechanism } from './mechanisms.js';
 import { planGroups, type Member, type PlannedGroup, type Profile, type Suite } from './plan.js';
 import { Progress } from './progress.js';
 import { formatSize, implLabel } from './report/format.js';
-import { RESULTS_SCHEMA, type Results, type Row, type RowError, type SemanticsRow, type SyncResults, type SyncSemanticsRow } from './results.js';
+import { RESULTS_SCHEMA, type Reference, type Results, type Row, type RowError, type SemanticsRow, type SyncResults, type SyncSemanticsRow } from './results.js';
 import { probeSemantics } from './runners/semantics.js';
 import { probeSyncSemantics } from './runners/sync-semantics.js';
 import type { PrimitiveId } from './sync/probe-locks.js';
 import { measureFloors } from './runners/floors.js';
+import { measureReference } from './runners/reference.js';
 import { countSyncMeasurements, runSyncSuite, type SyncSettings } from './runners/sync.js';
 import { measureCLatency, measureSampleOverhead, measureTsLatency, type LatencyMeasurement } from './runners/latency.js';
 import { measureCThroughput, measureTsThroughput, type ThroughputMeasurement } from './runners/throughput.js';
@@ -127,10 +128,12 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
   }
   let floors: Results['harness']['floors'] = [];
   let sampleOverheadNs: Results['harness']['sampleOverheadNs'] = null;
+  let reference: Reference | undefined;
   if (o.floors) {
-    progress.start('harness floors (mitata) and tinybench overhead');
+    progress.start('harness floors (mitata), tinybench overhead, the spin floor and memcpy bandwidth');
     floors = await measureFloors(o.profile.floorMs);
     sampleOverheadNs = await measureSampleOverhead();
+    reference = await measureReference(o.profile.floorMs);
     progress.tick();
   }
   progress.finish();
@@ -152,7 +155,7 @@ export async function runBenchmarks(o: RunOptions): Promise<Results> {
       throughputDurationMs: o.profile.throughputDurationMs,
       unstableSpread: UNSTABLE_SPREAD,
     },
-    harness: { cpuTimeSource: CPU_TIME_SOURCE, sampleOverheadNs, floors },
+    harness: { cpuTimeSource: CPU_TIME_SOURCE, sampleOverheadNs, floors, ...(reference ? { reference } : {}) },
     rows,
     semantics,
     syncSemantics,

@@ -104,6 +104,19 @@ describe('report', () => {
     expect(table).toMatch(/allowed: [\d,]+; SMT siblings: /);
   });
 
+  it('prints the reference section (spin floor, memcpy) when results.json has one, and says when the spin was skipped', () => {
+    const res = sampleResults();
+    res.harness.reference = { spinRoundTrip: { cpus: { parent: 0, child: 1 }, samples: 1000, p50: 292, p99: 316, mean: 300 }, memcpy: [{ bytes: 65536, nsPerCopy: 1350, mbps: 48545 }, { bytes: 1 << 20, nsPerCopy: 32000, mbps: 32768 }] };
+    const table = renderTable(res);
+    expect(table).toMatch(/^Reference \(c\/reference\.c\)/m);
+    expect(table).toMatch(/busy-spin floor, split \(0\/1\): 292 ns p50, 316 ns p99 per round trip/);
+    expect(table).toMatch(/memcpy: 64 KiB 48545 MB\/s \(1\.35 µs a copy\), 1 MiB 32768 MB\/s \(32\.0 µs a copy\)/);
+    res.harness.reference.spinRoundTrip = { skipped: 'needs two distinct CPUs' };
+    expect(renderTable(res)).toMatch(/busy-spin floor: not measured \(needs two distinct CPUs\)/);
+    delete res.harness.reference;
+    expect(renderTable(res)).not.toMatch(/^Reference/m); // an older results.json
+  });
+
   it('results.json keeps repetitions and histograms on one line each, and reads back unchanged', () => {
     const res = sampleResults();
     const text = formatResultsJson(res);

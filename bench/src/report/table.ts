@@ -1,7 +1,7 @@
 // The terminal report: one table per suite, every TS figure next to its ratio to C and the spread of
 // its repetitions, placement on every row, and the harness's own costs at the end. Needs nothing but
 // a results.json: it imports types and formatting only.
-import type { LatencyRow, Results, Row, SyncResults, ThroughputRow } from '../results.js';
+import type { LatencyRow, Reference, Results, Row, SyncResults, ThroughputRow } from '../results.js';
 import { formatMBps, formatNs, formatNsRange, formatRate, formatSize, implLabel as impl, placementLabel as placement, table } from './format.js';
 
 export { formatNs } from './format.js';
@@ -142,6 +142,8 @@ export function renderTable(res: Results): string {
         `(${((Math.max(ov.blocking, ov.async) / fastest) * 100).toFixed(1)}% of the fastest p50, ${formatNs(fastest)})`,
     );
   }
+  const ref = res.harness.reference;
+  if (ref) out.push(...renderReference(ref));
   if (res.errors.length) {
     out.push('', `${res.errors.length} row(s) failed:`);
     for (const e of res.errors) {
@@ -262,5 +264,19 @@ export function renderSync(sync: SyncResults): string[] {
       ),
     );
   }
+  return out;
+}
+
+/** The machine's bounds: no row can beat them (c/reference.c). */
+function renderReference(ref: Reference): string[] {
+  const out = ['', 'Reference (c/reference.c): what this machine allows at best'];
+  const spin = ref.spinRoundTrip;
+  out.push(
+    'skipped' in spin
+      ? `  busy-spin floor: not measured (${spin.skipped})`
+      : `  busy-spin floor, split (${spin.cpus.parent}/${spin.cpus.child}): ${formatNs(spin.p50)} p50, ${formatNs(spin.p99)} p99 per round trip — two processes handing a cache line back and forth, no kernel: the fastest any shared-memory round trip can be here`,
+  );
+  const copies = ref.memcpy.map((m) => `${formatSize(m.bytes)} ${formatMBps(m.mbps)} MB/s (${formatNs(m.nsPerCopy)} a copy)`);
+  if (copies.length) out.push(`  memcpy: ${copies.join(', ')} — the most bytes per second any transport that copies can move here`);
   return out;
 }

@@ -59,14 +59,15 @@ function args(mode: string, o: CRunOptions): string[] {
   return [...a, ...(o.extra ?? [])];
 }
 
-export function runCProgram<T>(name: string, argv: string[], timeoutMs: number): Promise<T> {
+/** Runs bench/c/build/<name>; its stdout is one JSON value unless `parse` reads it otherwise. */
+export function runCProgram<T>(name: string, argv: string[], timeoutMs: number, parse: (stdout: string) => T = (out) => JSON.parse(out) as T): Promise<T> {
   const path = cProgramPath(name);
   if (!existsSync(path)) return Promise.reject(new Error(`C baseline ${path} is not built (npm run build builds it)`));
   return new Promise((resolve, reject) => {
     execFile(path, argv, { maxBuffer: MAX_OUTPUT_BYTES, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${name} ${argv.join(' ')} failed: ${stderr.trim() || err.message}`));
       try {
-        resolve(JSON.parse(stdout) as T);
+        resolve(parse(stdout));
       } catch {
         reject(new Error(`${name} printed no valid JSON: ${stdout.slice(0, 200)}`));
       }
