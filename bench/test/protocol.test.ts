@@ -52,6 +52,20 @@ describe('StreamVerifier', () => {
     expect(verify(size, magic, 64)).toMatchObject({ corrupt: 1 });
   });
 
+  it('datagrams: one corrupt payload byte is caught at sizes compared in JS (≤ 256 B) and by Buffer#compare above; a length reads only that much of a bigger buffer', () => {
+    for (const size of [64, 256, 4096]) {
+      const wire = streamOf(size, [0, 1, 2], 3);
+      wire[size + size - 1]! ^= 1; // the last payload byte of message 1
+      const v = new StreamVerifier(new Patterns(size));
+      const into = Buffer.alloc(size + 100, 0xee); // what a recv buffer holds past the datagram
+      for (let i = 0; i < wire.length; i += size) {
+        wire.copy(into, 0, i, i + size);
+        v.feedDatagram(into, size);
+      }
+      expect(v.report, `${size} B`).toMatchObject({ received: 2, corrupt: 1, lost: 0, bytes: wire.length });
+    }
+  });
+
   it('catches stale bytes: message 1 carrying message 0 payload', () => {
     const size = 128;
     const p = new Patterns(size);
