@@ -120,7 +120,7 @@ static void usage(FILE *f)
     const char *extra = opt_flags & BENCH_OPT_NODELAY ? " [--nodelay 0|1]"
                       : opt_flags & BENCH_OPT_SHM
                       ? "\n                  [--region anon|posix|xsi|file]"
-                        " [--capacity N] [--spin N] [--wake futex|spin]"
+                        " [--capacity N] [--spin N] [--wake futex|spin|sem|eventfd]"
                       : "";
     const char *writes = message_mode ? "1" : "1|2";
 
@@ -165,7 +165,9 @@ static void usage(FILE *f)
         "  --spin N         checks of the ring before a side sleeps, 0..%d\n"
         "                   (default %d)\n"
         "  --wake W         futex (default): spin, then sleep in futex(2);\n"
-        "                   spin: never sleep, busy-poll (a CPU each)\n",
+        "                   spin: never sleep, busy-poll (a CPU each);\n"
+        "                   sem, eventfd: sleep and wake with a process-shared\n"
+        "                   semaphore or an eventfd instead of the futex\n",
         SHM_OPT_MIN_CAPACITY, SHM_OPT_MAX_CAPACITY, SHM_OPT_DEFAULT_CAPACITY,
         SHM_OPT_MAX_SPIN, SHM_OPT_DEFAULT_SPIN);
 }
@@ -230,7 +232,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     int64_t size = -1, warmup = -1, duration = -1, writes = -1;
 
     static const char *const regions[] = { "anon", "posix", "xsi", "file", NULL };
-    static const char *const wakes[] = { "futex", "spin", NULL };
+    static const char *const wakes[] = { "futex", "spin", "sem", "eventfd", NULL };
     int shm = (opt_flags & BENCH_OPT_SHM) != 0;
 
     o->cpu_parent = o->cpu_child = -1;

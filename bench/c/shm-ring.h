@@ -124,6 +124,13 @@ struct shm_wait {
      * cannot be told; called between sleep slices. NULL: never asked. */
     int (*peer_gone)(void *ctx);
     void *peer_ctx;
+    /* Another sleep and wake-up than the futex on the waiting word (the
+     * waiting word protocol stays: announce, check again, sleep): sleep()
+     * returns 0 woken (or maybe spuriously), 1 timed out after ms, -1
+     * (errno); wake() wakes the sleeper of that word. NULL: futex(2). */
+    int (*sleep)(void *ctx, uint32_t *word, int ms);
+    int (*wake)(void *ctx, uint32_t *word);
+    void *wake_ctx;
 };
 
 /* One side of one ring: the producer's or the consumer's. */
@@ -333,7 +340,7 @@ static inline int shm_wake_if_waiting(struct shm_ring *r, uint32_t *word)
         return 0;
     shm_store(word, 0);
     r->wakes++;
-    return shm_futex_wake(word, 1);
+    return r->wait.wake ? r->wait.wake(r->wait.wake_ctx, word) : shm_futex_wake(word, 1);
 }
 
 /* 0 while the peer lives; -1 (ECONNRESET) once it is gone. */
@@ -389,7 +396,8 @@ static inline int shm_wait_for(struct shm_ring *r,
             return 0;
         }
         r->sleeps++;
-        slept = shm_futex_wait(word, 1, SHM_SLICE_MS);
+        slept = r->wait.sleep ? r->wait.sleep(r->wait.wake_ctx, word, SHM_SLICE_MS)
+                              : shm_futex_wait(word, 1, SHM_SLICE_MS);
         if (slept < 0)
             return -1;
         if (slept == 0) {

@@ -7,7 +7,9 @@
  * futex(2) is only for a side that found nothing to do and went to sleep
  * (--wake futex, after --spin checks of the ring), and --wake spin never
  * sleeps: each side busy-polls, one CPU each, as the spin rows of the
- * TypeScript benchmark do.
+ * TypeScript benchmark do. --wake sem and --wake eventfd keep the protocol
+ * but sleep and wake with a process-shared semaphore or an eventfd instead
+ * of the futex: the comparison that chose futex(2) for packages/shm.
  *
  * Message mode: one send is one message, one recv returns it whole (a
  * message longer than a quarter of the ring goes in fragments that the
@@ -50,8 +52,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <semaphore.h>
+#include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/random.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -73,6 +78,89 @@ struct shm_end {
 };
 
 static struct shm_end end = { .pidfd = -1 };
+
+/* ------------------------------------------- other wake-ups (--wake) */
+
+/* --wake sem and --wake eventfd: the same waiting words and announce /
+ * check / sleep protocol, but the sleep and the wake-up are a process-shared
+ * POSIX semaphore (sem_timedwait / sem_post, in a shared page both
+ * processes inherit) or an eventfd (poll + read / write, inherited fds): one
+ * per waiting word, ring r's data_waiting at 2r, space_waiting at 2r + 1. A
+ * post that comes after a sleeper timed out is left over and makes its next
+ * sleep return at once: a spurious wake-up, which the caller's check of the
+ * ring absorbs. */
+static sem_t *sems;
+static int efds[4] = { -1, -1, -1, -1 };
+
+static int word_index(uint32_t *word)
+{
+    size_t off = (size_t)((char *)word - (char *)end.base) - SHM_CONTROL;
+
+    return (int)(off / SHM_CONTROL_BYTES) * 2 + (off % SHM_CONTROL_BYTES == SHM_R_SPACE_WAITING);
+}
+
+static int sem_sleep(void *ctx, uint32_t *word, int ms)
+{
+    struct timespec t;
+
+    (void)ctx;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L)
+        t.tv_sec++, t.tv_nsec -= 1000000000L;
+    if (sem_timedwait(&sems[word_index(word)], &t) == 0)
+        return 0;
+    return errno == ETIMEDOUT ? 1 : errno == EINTR ? 0 : -1;
+}
+
+static int sem_wake(void *ctx, uint32_t *word)
+{
+    (void)ctx;
+    return sem_post(&sems[word_index(word)]);
+}
+
+static int eventfd_sleep(void *ctx, uint32_t *word, int ms)
+{
+    struct pollfd p = { .fd = efds[word_index(word)], .events = POLLIN };
+    uint64_t n;
+    int r;
+
+    (void)ctx;
+    r = poll(&p, 1, ms);
+    if (r < 0)
+        return errno == EINTR ? 0 : -1;
+    if (r == 0)
+        return 1;
+    if (read(p.fd, &n, sizeof n) < 0 && errno != EAGAIN)
+        return -1;
+    return 0;
+}
+
+static int eventfd_wake(void *ctx, uint32_t *word)
+{
+    uint64_t one = 1;
+
+    (void)ctx;
+    return write(efds[word_index(word)], &one, sizeof one) == sizeof one ? 0 : -1;
+}
+
+/* Before fork: the semaphores or eventfds both processes will use. */
+static void make_wakeups(const char *wake)
+{
+    if (strcmp(wake, "sem") == 0) {
+        sems = mmap(NULL, 4 * sizeof *sems, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (sems == MAP_FAILED)
+            die("mmap");
+        for (int i = 0; i < 4; i++)
+            if (sem_init(&sems[i], 1, 0) < 0)
+                die("sem_init");
+    } else if (strcmp(wake, "eventfd") == 0) {
+        for (int i = 0; i < 4; i++)
+            if ((efds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+                die("eventfd");
+    }
+}
 
 /* -------------------------------------------------------------- names */
 
@@ -266,6 +354,8 @@ static struct channel_ops channel(const struct options *o, int ring_out)
         .never_sleep = strcmp(o->wake, "spin") == 0,
         .peer_gone = end.pidfd >= 0 ? shm_pidfd_gone : parent_gone,
         .peer_ctx = &end.pidfd,
+        .sleep = sems ? sem_sleep : efds[0] >= 0 ? eventfd_sleep : NULL,
+        .wake = sems ? sem_wake : efds[0] >= 0 ? eventfd_wake : NULL,
     };
     struct channel_ops ch = {
         .send = end_send, .recv = end_recv, .close = end_close, .ctx = &end,
@@ -305,6 +395,7 @@ int main(int argc, char **argv)
         fatal("atexit failed");
     end.base = make_region(opt.region, end.bytes);
     shm_header_init(end.base, opt.capacity, parent);
+    make_wakeups(opt.wake);
 
     if ((child = fork_peer(&opt)) == 0) {
         /* Child: the attacher. It receives on ring 0, sends on ring 1. */

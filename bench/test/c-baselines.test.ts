@@ -27,6 +27,20 @@ describe('C baselines', () => {
     expect(out.cpuNsChild).toBeGreaterThan(0);
   });
 
+  // The wake-ups packages/shm was compared with (README "Why futex"): the same ring and protocol, every
+  // message checked by the receiver, whatever sleeps and wakes; 1 MiB messages make the producer wait
+  // for room, so both waiting words of both rings are slept on and woken.
+  it.each(['futex', 'sem', 'eventfd'])('shm --wake %s: the ring round-trips and streams, nothing lost', async (wake) => {
+    // One CPU: every round trip needs both wake-ups. A lost one costs a 100 ms sleep slice, so a 50 ms
+    // window would hold at most one round trip; ten or more (thousands, really) means they all came.
+    const lat = await run<CLatencyOutput>('shm', ['latency', '--size', '1', '--warmup-ms', '0', '--duration-ms', '50', '--region', 'anon', '--wake', wake, '--cpu-parent', '0', '--cpu-child', '0']);
+    expect(Histogram.fromData(lat.histogram).count).toBeGreaterThanOrEqual(10);
+    expect(lat).toMatchObject({ wake });
+    const thr = await run<CThroughputOutput>('shm', ['throughput', '--size', String(1 << 20), '--warmup-ms', '0', '--duration-ms', '30', '--region', 'anon', '--wake', wake, '--capacity', '65536']);
+    expect(thr.messages).toBeGreaterThan(0);
+    expect(thr).toMatchObject({ lost: 0, reordered: 0, corrupt: 0, received: thr.messages + thr.warmupMessages });
+  });
+
   it.each(streams)('%s throughput: warm-up messages are checked by the receiver and counted apart', async (program) => {
     const out = await run<CThroughputOutput>(program, ['throughput', '--size', '1024', '--warmup-ms', '10', '--duration-ms', '10']);
     expect(out.warmupMessages).toBeGreaterThan(0);
