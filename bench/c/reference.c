@@ -11,7 +11,9 @@
  * stores it back in another line, the parent spins until it sees that: one
  * round trip, timed with clock_gettime, N ms of them after as many of
  * warm-up. Nothing sleeps, nothing enters the kernel: only the two cache
- * lines move between the CPUs. Both sides spin, so the two must be on
+ * lines move between the CPUs. The spin loops have no PAUSE: a floor is the
+ * fastest hand-over (PAUSE adds its own latency, and on KVM a long PAUSE
+ * loop can exit to the hypervisor). Both sides spin, so the two must be on
  * different CPUs (on one, each waits out the other's time slice): without
  * two distinct CPUs the line says so instead of measuring.
  *
@@ -108,7 +110,6 @@ static void spin_floor(int cpu_parent, int cpu_child, unsigned duration_ms)
                 seen = v;
                 __atomic_store_n(&l->pong, v, __ATOMIC_RELEASE);
             }
-            __builtin_ia32_pause();
         }
     }
     pin(cpu_parent);
@@ -120,7 +121,7 @@ static void spin_floor(int cpu_parent, int cpu_child, unsigned duration_ms)
 
             __atomic_store_n(&l->ping, ++round, __ATOMIC_RELEASE);
             while (__atomic_load_n(&l->pong, __ATOMIC_ACQUIRE) != round)
-                __builtin_ia32_pause();
+                ;
             t1 = now_ns();
             if (phase == 1) {
                 samples[n++] = t1 - t0;

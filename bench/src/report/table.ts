@@ -143,7 +143,7 @@ export function renderTable(res: Results): string {
     );
   }
   const ref = res.harness.reference;
-  if (ref) out.push(...renderReference(ref));
+  if (ref) out.push(...renderReference(ref, lat));
   if (res.errors.length) {
     out.push('', `${res.errors.length} row(s) failed:`);
     for (const e of res.errors) {
@@ -268,7 +268,7 @@ export function renderSync(sync: SyncResults): string[] {
 }
 
 /** The machine's bounds: no row can beat them (c/reference.c). */
-function renderReference(ref: Reference): string[] {
+function renderReference(ref: Reference, lat: readonly LatencyRow[]): string[] {
   const out = ['', 'Reference (c/reference.c): what this machine allows at best'];
   const spin = ref.spinRoundTrip;
   out.push(
@@ -276,6 +276,11 @@ function renderReference(ref: Reference): string[] {
       ? `  busy-spin floor: not measured (${spin.skipped})`
       : `  busy-spin floor, split (${spin.cpus.parent}/${spin.cpus.child}): ${formatNs(spin.p50)} p50, ${formatNs(spin.p99)} p99 per round trip — two processes handing a cache line back and forth, no kernel: the fastest any shared-memory round trip can be here`,
   );
+  if (!('skipped' in spin)) {
+    const spinning = lat.filter((r) => r.mechanism.startsWith('shm-') && r.placement === 'split' && r.size === 1);
+    const best = spinning.length ? spinning.reduce((a, b) => (b.p50 < a.p50 ? b : a)) : null;
+    if (best) out.push(`  the fastest shared-memory round trip of this run, split: ${best.mechanism} ${impl(best)} ${formatNs(best.p50)} = ${(best.p50 / spin.p50).toFixed(1)}× the floor`);
+  }
   const copies = ref.memcpy.map((m) => `${formatSize(m.bytes)} ${formatMBps(m.mbps)} MB/s (${formatNs(m.nsPerCopy)} a copy)`);
   if (copies.length) out.push(`  memcpy: ${copies.join(', ')} — the most bytes per second any transport that copies can move here`);
   return out;

@@ -18,7 +18,10 @@ afterEach(async () => {
 /** Resolves once the process's main thread sleeps in futex(2) (202 on x86_64) — where both waits sleep. */
 async function sleepingInFutex(pid: number): Promise<void> {
   const inFutex = () => readFileSync(`/proc/${pid}/task/${pid}/syscall`, 'utf8').startsWith('202 ');
-  for (let i = 0; i < 20_000 && !inFutex(); i++) await new Promise((r) => setImmediate(r));
+  // A count of polls ran out under load (20 000 of them: ≈ 200 ms) before the child got there; the
+  // deadline is only a hang guard.
+  const deadline = Date.now() + 20_000;
+  while (!inFutex() && Date.now() < deadline) await new Promise((r) => setImmediate(r));
   expect(inFutex(), 'the sleeper never reached futex(2)').toBe(true);
 }
 
