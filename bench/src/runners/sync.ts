@@ -145,8 +145,7 @@ async function measureTsContended(p: SyncPrimitive, peers: SyncPeers, path: Path
     try {
       const counter = new Int32Array(buffer, LAYOUT.counter, 1);
       // Warm-up passes (PROTOCOL.md "Sync"): this side's, then the peer's, which begins with the
-      // command. One after the other, so neither is slowed by the other (as when a new peer process
-      // was still starting up during the parent's pass).
+      // command. One after the other, as in the C program, so neither is slowed by the other.
       if (path === 'blocking') increment(lock, counter, increments);
       else await incrementAsync(lock, counter, increments);
       run = peer.run({ part: 'contended', primitive: p.id, increments, warmupPasses: peer.fresh ? NEW_PEER_WARMUP_PASSES : 1 });
