@@ -12,6 +12,7 @@ import { constants, fstat, read, send, sendFds, write } from '@ipc-compare/nativ
 import type { Mechanism } from '../mechanisms.js';
 import { makeNetnsPair, netnsUnavailable } from '../reach/netns.js';
 import { runScript } from '../reach/run-script.js';
+import { allSettled } from './all-settled.js';
 import { probePersistence } from './persistence.js';
 import type { PropertyCheck, SemanticsRow } from '../results.js';
 
@@ -320,16 +321,20 @@ async function probeZeroCopy(m: Mechanism): Promise<PropertyCheck<boolean>> {
 }
 
 export async function probeSemantics(m: Mechanism): Promise<SemanticsRow> {
-  return {
-    mechanism: m.id,
-    boundaries: await probeBoundaries(m),
-    duplex: await probeDuplex(m),
-    reliable: await probeReliable(m),
-    reach: await probeReach(m),
-    truncation: await probeTruncation(m),
-    maxMessage: await probeMaxMessage(m),
-    passesFds: await probePassesFds(m),
-    zeroCopy: await probeZeroCopy(m),
-    persistence: await probePersistence(m),
-  };
+  // Reliability first, alone: it needs a receiver slower than its sender, and peers of other probes
+  // starting meanwhile would change which side is slower. The other probes observe what the kernel
+  // does whatever the timing, each on a channel of its own, and most of their time is a peer
+  // process starting up: they run at once.
+  const reliable = await probeReliable(m);
+  const [boundaries, duplex, reach, truncation, maxMessage, passesFds, zeroCopy, persistence] = await allSettled([
+    () => probeBoundaries(m),
+    () => probeDuplex(m),
+    () => probeReach(m),
+    () => probeTruncation(m),
+    () => probeMaxMessage(m),
+    () => probePassesFds(m),
+    () => probeZeroCopy(m),
+    () => probePersistence(m),
+  ]);
+  return { mechanism: m.id, boundaries, duplex, reliable, reach, truncation, maxMessage, passesFds, zeroCopy, persistence };
 }

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { dupCloseOnExec } from '@ipc-compare/native';
 import { SharedRegion } from '@ipc-compare/sync';
 import type { PropertyCheck, SyncSemanticsRow } from '../results.js';
+import { allSettled } from './all-settled.js';
 import { COUNTER, REGION_BYTES, SLEEPS, lockOf, setUp, sleepSyscall, type Lock, type PrimitiveId } from '../sync/probe-locks.js';
 
 const PARTY = fileURLToPath(new URL('../sync/probe-party.js', import.meta.url));
@@ -257,16 +258,23 @@ function loopGaps(): { tick(): Promise<void>; stop(): number } {
 }
 
 export async function probeSyncSemantics(id: PrimitiveId): Promise<SyncSemanticsRow> {
+  // One at a time: the counting experiments need their two parties to overlap on the CPUs (the
+  // Atomics lock's wake-up count is only seen when they contend), and the loop-stall experiments time
+  // this thread's event loop (anything else on it would show as a stall). The three in between only
+  // observe an outcome, whatever the timing — reached or not, taken within 300 ms or not, woken or
+  // not — each on a region and a primitive of its own, and are mostly parties starting up and the
+  // 300 ms wait: they run at once.
+  const threads = await mutualExclusion(id, 'threads');
+  const relatedProcesses = await mutualExclusion(id, 'processes');
+  const [unrelatedProcesses, survivesHolderDeath, wakesOtherProcess] = await allSettled([() => unrelated(id), () => survivesDeath(id), () => wakesOther(id)]);
   return {
     primitive: id,
-    threads: await mutualExclusion(id, 'threads'),
-    relatedProcesses: await mutualExclusion(id, 'processes'),
-    unrelatedProcesses: await unrelated(id),
-    survivesHolderDeath: await survivesDeath(id),
-    wakesOtherProcess: await wakesOther(id),
+    threads,
+    relatedProcesses,
+    unrelatedProcesses,
+    survivesHolderDeath,
+    wakesOtherProcess,
     syncBlocksLoop: await blocksLoop(id, 'sync'),
     asyncBlocksLoop: await blocksLoop(id, 'async'),
   };
 }
-
-

@@ -5,16 +5,14 @@
 //                total must be exact, or the repetition is an error
 //   pingpong     wake-up latency: round trips through the primitive between two processes (threads)
 // Repetitions are interleaved within each group (C, TS, …, then again), as in run.ts, so the ratios
-// to C are taken over repetitions measured next to each other.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// to C are taken over repetitions measured next to each other. The TS rows' second party is started
+// once per primitive of a group and serves its measurements in turn (sync-peer.ts says what stays
+// fresh per measurement).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Worker } from 'node:worker_threads';
 import { measure } from 'mitata';
-import { placementCpus, processCpuNs, type Placement } from '@ipc-compare/core';
-import { SyncWaiter, futexWait, futexWake } from '@ipc-compare/native';
+import { placementCpus, type Placement } from '@ipc-compare/core';
+import { dupCloseOnExec, futexWake } from '@ipc-compare/native';
 import { SharedRegion } from '@ipc-compare/sync';
 import { latencyRow } from '../aggregate.js';
 import { Histogram, type HistogramData } from '../histogram.js';
@@ -35,11 +33,10 @@ import { isUnstable, median, spreadOf } from '../stats.js';
 import { runCProgram } from './c-baseline.js';
 import { measureCLatency, measureTsLatency, timeWithTinybench, type LatencyMeasurement } from './latency.js';
 import { withPinnedSelf } from './pin.js';
-import { increment, type PeerArgs } from '../sync/peer.js';
+import { increment } from '../sync/peer.js';
 import { LAYOUT, REGION_BYTES, syncPrimitives, word, type CUncontendedOp, type Lock, type SyncPrimitive } from '../sync/primitives.js';
+import { SyncPeers, type PeerRun } from './sync-peer.js';
 
-const PEER_MAIN = fileURLToPath(new URL('../sync/peer-main.js', import.meta.url));
-const PEER_WORKER = new URL('../sync/peer-worker.js', import.meta.url);
 const C_PROGRAM = 'sync';
 /** Two parties in every contended row. */
 const PARTIES = 2;
@@ -49,6 +46,14 @@ const PARTIES = 2;
  * minutes there. ops/s does not depend on the count.
  */
 const asyncIncrements = (s: { increments: number }) => Math.max(1000, Math.round(s.increments / 10));
+/**
+ * The warm-up passes of a new peer's first contended command. A peer serves several measurements,
+ * and its later ones find its code optimised by the earlier ones; with one pass, the first ran
+ * measurably slower (e.g. FutexMutex 2 processes, same CPU: ≈ 12 M ops/s, then ≈ 17–50 M), so the
+ * first repetition would not be like the others. Five passes (uncontended: the parent waits for
+ * `ready` meanwhile) make it so; they cost a few ms per peer.
+ */
+const NEW_PEER_WARMUP_PASSES = 5;
 
 export interface SyncSettings {
   placements: Placement[];
@@ -67,108 +72,7 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-// ---- the second party ----------------------------------------------------------------------------
-
-interface Peer {
-  /** CPU time of both parties so far (threads: the whole process, both threads in it). */
-  cpuNs(): number;
-  pids: number[];
-  /** Resolves once the peer announced `ready`; rejects if it ended or failed first. */
-  ready(): Promise<void>;
-  /** Blocking: waits for `done` (contended), checking in slices that the peer still runs. */
-  waitDoneSync(): void;
-  /** The same, off the JS thread (the parent's async row). */
-  done(): Promise<void>;
-  /** Resolves when the peer ended well; rejects with its error otherwise. */
-  finished(): Promise<void>;
-  kill(): Promise<void>;
-}
-
-function isZombieOrGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-function failed(buffer: SharedArrayBuffer): boolean {
-  return Atomics.load(word(buffer, LAYOUT.failed), 0) !== 0;
-}
-
-function startPeer(region: SharedRegion, workers: SyncWorkers, args: Omit<PeerArgs, 'fdCount'>, fds: number[] = []): Peer {
-  const buffer = region.buffer;
-  let ended = false;
-  let outcome: Error | null = null;
-  let onEnd: () => void = () => {};
-  const end = new Promise<void>((resolve) => (onEnd = resolve));
-  let childPid: number | null = null;
-  let stop: () => void;
-  if (workers === 'processes') {
-    const child = spawn(process.execPath, [PEER_MAIN, JSON.stringify({ ...args, fdCount: fds.length })], { stdio: ['ignore', 'inherit', 'pipe', region.fd, ...fds] });
-    if (child.pid === undefined) throw new Error('the sync peer process did not start');
-    childPid = child.pid;
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
-    child.once('close', (code, signal) => {
-      ended = true;
-      if (code !== 0) outcome = new Error(`sync peer ${signal ? `killed by ${signal}` : `exited with ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-6).join(' | ')}` : ''}`);
-      onEnd();
-    });
-    stop = () => child.kill('SIGKILL');
-  } else {
-    const worker = new Worker(PEER_WORKER, { workerData: { buffer, args: { ...args, fdCount: fds.length }, fds } });
-    worker.once('error', (err) => (outcome = err));
-    worker.once('exit', (code) => {
-      ended = true;
-      if (code !== 0 && !outcome) outcome = new Error(`sync peer thread exited with ${code}`);
-      onEnd();
-    });
-    stop = () => void worker.terminate();
-  }
-  const alive = () => !ended && !failed(buffer) && (childPid === null || !isZombieOrGone(childPid));
-  /** Until the word at `offset` is non-zero or the peer is gone; waits off the JS thread, in slices. */
-  const untilSet = async (offset: number) => {
-    const w = word(buffer, offset);
-    while (Atomics.load(w, 0) === 0 && alive()) {
-      await new Promise<void>((resolve, reject) => void new SyncWaiter('futex', buffer, offset, 0, 100, (err) => (err ? reject(err) : resolve())));
-    }
-  };
-  const self = process.pid;
-  return {
-    pids: childPid === null ? [self] : [self, childPid],
-    cpuNs: childPid === null ? () => processCpuNs(self) : () => processCpuNs(self) + processCpuNs(childPid!),
-    async ready() {
-      await untilSet(LAYOUT.ready);
-      if (failed(buffer) || Atomics.load(word(buffer, LAYOUT.ready), 0) === 0) {
-        await end;
-        throw outcome ?? new Error('the sync peer ended before it was ready');
-      }
-    },
-    waitDoneSync() {
-      const w = word(buffer, LAYOUT.done);
-      while (Atomics.load(w, 0) === 0) {
-        if (!alive()) break;
-        futexWait(buffer, LAYOUT.done, 0, 100);
-      }
-      if (Atomics.load(w, 0) === 0 || failed(buffer)) throw new Error('the sync peer stopped before its increments were done');
-    },
-    async done() {
-      await untilSet(LAYOUT.done);
-      if (Atomics.load(word(buffer, LAYOUT.done), 0) === 0 || failed(buffer)) throw new Error('the sync peer stopped before its increments were done');
-    },
-    async finished() {
-      await end;
-      if (outcome) throw outcome;
-    },
-    async kill() {
-      if (!ended) stop();
-      await end;
-    },
-  };
-}
-
+/** A region for one in-process (uncontended) measurement. */
 function newRegion(): SharedRegion {
   return SharedRegion.create(REGION_BYTES);
 }
@@ -232,48 +136,46 @@ async function incrementAsync(lock: Lock, counter: Int32Array, n: number): Promi
   }
 }
 
-async function measureTsContended(p: SyncPrimitive, workers: SyncWorkers, path: Path, placement: Placement, increments: number): Promise<ContendedMeasurement> {
-  const cpus = placementCpus(placement);
-  const region = newRegion();
-  const buffer = region.buffer;
-  const lock = p.contended!.open(buffer, true);
-  try {
-    return await withPinnedSelf(cpus.parent, async () => {
-      const peer = startPeer(region, workers, { part: 'contended', primitive: p.id, increments, cpu: cpus.child });
-      try {
-        const counter = new Int32Array(buffer, LAYOUT.counter, 1);
-        if (path === 'blocking') increment(lock, counter, increments); // warm-up, like the peer's (PROTOCOL.md "Sync")
-        else await incrementAsync(lock, counter, increments);
-        await peer.ready();
-        Atomics.store(counter, 0, 0);
-        const cpu0 = peer.cpuNs();
-        const t0 = process.hrtime.bigint();
-        Atomics.store(word(buffer, LAYOUT.go), 0, 1);
-        futexWake(buffer, LAYOUT.go, 1);
-        if (path === 'blocking') {
-          increment(lock, counter, increments);
-          peer.waitDoneSync();
-        } else {
-          await incrementAsync(lock, counter, increments);
-          await peer.done();
-        }
-        const elapsedNs = Number(process.hrtime.bigint() - t0);
-        const cpuNs = peer.cpuNs() - cpu0;
-        Atomics.store(word(buffer, LAYOUT.stop), 0, 1); // the peer may end now
-        futexWake(buffer, LAYOUT.stop, 1);
-        await peer.finished();
-        const total = Atomics.load(counter, 0);
-        const expected = PARTIES * increments;
-        checkTotal(total, expected, increments);
-        return { elapsedNs, cpuNs, total, expected };
-      } finally {
-        await peer.kill();
+async function measureTsContended(p: SyncPrimitive, peers: SyncPeers, path: Path, placement: Placement, increments: number): Promise<ContendedMeasurement> {
+  return withPinnedSelf(placementCpus(placement).parent, async () => {
+    const peer = await peers.get(p);
+    const buffer = peer.freshBuffer();
+    const lock = p.contended!.open(buffer, true);
+    let run: PeerRun | undefined;
+    try {
+      const counter = new Int32Array(buffer, LAYOUT.counter, 1);
+      // Warm-up passes (PROTOCOL.md "Sync"): this side's, then the peer's, which begins with the
+      // command. One after the other, as in the C program, so neither is slowed by the other.
+      if (path === 'blocking') increment(lock, counter, increments);
+      else await incrementAsync(lock, counter, increments);
+      run = peer.run({ part: 'contended', primitive: p.id, increments, warmupPasses: peer.fresh ? NEW_PEER_WARMUP_PASSES : 1 });
+      await run.ready();
+      Atomics.store(counter, 0, 0);
+      const cpu0 = peer.cpuNs();
+      const t0 = process.hrtime.bigint();
+      Atomics.store(word(buffer, LAYOUT.go), 0, 1);
+      futexWake(buffer, LAYOUT.go, 1);
+      if (path === 'blocking') {
+        increment(lock, counter, increments);
+        run.waitDoneSync();
+      } else {
+        await incrementAsync(lock, counter, increments);
+        await run.done();
       }
-    });
-  } finally {
-    lock.close();
-    region.close();
-  }
+      const elapsedNs = Number(process.hrtime.bigint() - t0);
+      const cpuNs = peer.cpuNs() - cpu0;
+      Atomics.store(word(buffer, LAYOUT.stop), 0, 1); // the peer's part may end now
+      futexWake(buffer, LAYOUT.stop, 1);
+      await run.finished();
+      const total = Atomics.load(counter, 0);
+      const expected = PARTIES * increments;
+      checkTotal(total, expected, increments);
+      return { elapsedNs, cpuNs, total, expected };
+    } finally {
+      await run?.close();
+      lock.close();
+    }
+  });
 }
 
 async function measureCPingPong(c: string, workers: SyncWorkers, placement: Placement, s: SyncSettings): Promise<LatencyMeasurement> {
@@ -283,29 +185,25 @@ async function measureCPingPong(c: string, workers: SyncWorkers, placement: Plac
   return { cpus, histogram: Histogram.fromData(out.histogram), cpuNs: out.cpuNsParent + out.cpuNsChild };
 }
 
-async function measureTsPingPong(p: SyncPrimitive, workers: SyncWorkers, path: Path, placement: Placement, s: SyncSettings): Promise<LatencyMeasurement> {
+async function measureTsPingPong(p: SyncPrimitive, peers: SyncPeers, path: Path, placement: Placement, s: SyncSettings): Promise<LatencyMeasurement> {
   const cpus = placementCpus(placement);
-  const region = newRegion();
-  const ping = p.pingpong!.ping(region.buffer, true);
-  try {
-    return await withPinnedSelf(cpus.parent, async () => {
-      const peer = startPeer(region, workers, { part: 'pingpong', primitive: p.id, increments: 0, cpu: cpus.child }, ping.fds);
-      try {
-        await peer.ready();
-        const fn = path === 'blocking' ? () => ping.roundTrip() : () => ping.roundTripAsync();
-        await fn(); // discarded (lazy init, the peer's first wake-up)
-        const { histogram, cpuNs } = await timeWithTinybench(fn, path, { warmupMs: s.pingpongWarmupMs, durationMs: s.pingpongDurationMs }, peer.pids);
-        ping.stop();
-        await peer.finished();
-        return { cpus, histogram, cpuNs };
-      } finally {
-        await peer.kill();
-      }
-    });
-  } finally {
-    ping.close?.();
-    region.close();
-  }
+  return withPinnedSelf(cpus.parent, async () => {
+    const peer = await peers.get(p);
+    const ping = p.pingpong!.ping(peer.freshBuffer(), true, peer.channelFds.map(dupCloseOnExec));
+    const run = peer.run({ part: 'pingpong', primitive: p.id, increments: 0 });
+    try {
+      await run.ready();
+      const fn = path === 'blocking' ? () => ping.roundTrip() : () => ping.roundTripAsync();
+      await fn(); // discarded (lazy init, the peer's first wake-up)
+      const { histogram, cpuNs } = await timeWithTinybench(fn, path, { warmupMs: s.pingpongWarmupMs, durationMs: s.pingpongDurationMs }, peer.pids);
+      ping.stop();
+      await run.finished();
+      return { cpus, histogram, cpuNs };
+    } finally {
+      await run.close();
+      ping.close?.();
+    }
+  });
 }
 
 // ---- the plan ------------------------------------------------------------------------------------
@@ -324,6 +222,8 @@ interface Group<M> {
   placement: Placement;
   workers?: SyncWorkers;
   members: Array<Member<M>>;
+  /** The TS members' peers (started by the first measurement that needs one), ended after the group. */
+  peers?: SyncPeers;
 }
 
 function contendedGroups(s: SyncSettings): Array<Group<ContendedMeasurement>> {
@@ -333,14 +233,16 @@ function contendedGroups(s: SyncSettings): Array<Group<ContendedMeasurement>> {
       for (const p of syncPrimitives) {
         const c = p.contended;
         if (!c) continue;
+        const peers = new SyncPeers(workers, placement, 'contended');
         groups.push({
           kind: 'sync-contended',
           placement,
           workers,
+          peers,
           members: [
             { primitive: p.id, impl: 'c', path: 'blocking', run: () => measureCContended(c.c, workers, placement, s.increments) },
-            { primitive: p.id, impl: 'ts', path: 'blocking', run: () => measureTsContended(p, workers, 'blocking', placement, s.increments) },
-            { primitive: p.id, impl: 'ts', path: 'async', run: () => measureTsContended(p, workers, 'async', placement, asyncIncrements(s)) },
+            { primitive: p.id, impl: 'ts', path: 'blocking', run: () => measureTsContended(p, peers, 'blocking', placement, s.increments) },
+            { primitive: p.id, impl: 'ts', path: 'async', run: () => measureTsContended(p, peers, 'async', placement, asyncIncrements(s)) },
           ],
         });
       }
@@ -362,14 +264,15 @@ function pingpongGroups(s: SyncSettings): Array<Group<LatencyMeasurement>> {
         const pp = p.pingpong;
         if (!pp || pp.c === null || !pp.workers.includes(workers)) continue;
         const c = pp.c;
+        const peers = new SyncPeers(workers, placement, 'pingpong');
         const members: Array<Member<LatencyMeasurement>> = [{ primitive: p.id, impl: 'c', path: 'blocking', run: () => measureCPingPong(c, workers, placement, s) }];
         for (const q of syncPrimitives) {
           const qp = q.pingpong;
           if (!qp || !qp.workers.includes(workers)) continue;
           if (q !== p && qp.cRef?.primitive !== p.id) continue;
-          for (const path of ['blocking', 'async'] as const) members.push({ primitive: q.id, impl: 'ts', path, run: () => measureTsPingPong(q, workers, path, placement, s) });
+          for (const path of ['blocking', 'async'] as const) members.push({ primitive: q.id, impl: 'ts', path, run: () => measureTsPingPong(q, peers, path, placement, s) });
         }
-        groups.push({ kind: 'sync-pingpong', placement, workers, members });
+        groups.push({ kind: 'sync-pingpong', placement, workers, members, peers });
       }
     }
     const pipe = s.pipe;
@@ -442,19 +345,23 @@ async function measureGroups<M>(groups: Array<Group<M>>, reps: number, progress:
   const errors: RowError[] = [];
   for (const g of groups) {
     const slots = g.members.map((m) => ({ g, m, ms: [] as M[], failed: false }));
-    for (let rep = 1; rep <= reps; rep++) {
-      for (const slot of slots) {
-        progress.start(`${label(g, slot.m)} (${rep}/${reps})`);
-        if (!slot.failed) {
-          try {
-            slot.ms.push(await slot.m.run());
-          } catch (err) {
-            slot.failed = true;
-            errors.push(errorOf(g.kind, slot.m, g.placement, g.workers, rep, err));
+    try {
+      for (let rep = 1; rep <= reps; rep++) {
+        for (const slot of slots) {
+          progress.start(`${label(g, slot.m)} (${rep}/${reps})`);
+          if (!slot.failed) {
+            try {
+              slot.ms.push(await slot.m.run());
+            } catch (err) {
+              slot.failed = true;
+              errors.push(errorOf(g.kind, slot.m, g.placement, g.workers, rep, err));
+            }
           }
+          progress.tick();
         }
-        progress.tick();
       }
+    } finally {
+      await g.peers?.end();
     }
     for (const slot of slots) if (!slot.failed) measured.push(slot);
   }

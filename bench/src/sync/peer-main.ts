@@ -1,20 +1,21 @@
-// The sync suite's child process: `node peer-main.js '<PeerArgs JSON>'` with the region's memfd as fd 3
-// and the ping side's fds, if any, as fds 4, 5, ….
+// The sync suite's child process: `node peer-main.js '<PeerStart JSON>'` with the region's memfd as
+// fd 3, the channel fds, if any, as fds 4, 5, …, and Node's IPC channel after them. It serves the
+// parent's commands (PeerCommand messages, one at a time, each answered with a PeerReply) until the
+// parent disconnects or kills it.
 import { constants as osConstants } from 'node:os';
 import { pinProcess } from '@ipc-compare/core';
 import { setParentDeathSignal } from '@ipc-compare/native';
 import { SharedRegion } from '@ipc-compare/sync';
-import { announceFailure, runPeer, type PeerArgs } from './peer.js';
+import { serveCommand, type PeerCommand, type PeerStart } from './peer.js';
 
 // Never outlive the parent (it may be killed while this process waits on the region).
 if (setParentDeathSignal(osConstants.signals.SIGKILL)) process.exit(1);
-const args = JSON.parse(process.argv[2] ?? 'null') as PeerArgs;
-if (args.cpu !== null) pinProcess(process.pid, [args.cpu]);
+const start = JSON.parse(process.argv[2] ?? 'null') as PeerStart;
 const region = SharedRegion.inherit(3);
-try {
-  runPeer(region.buffer, args, Array.from({ length: args.fdCount }, (_, i) => 4 + i));
-} catch (err) {
-  announceFailure(region.buffer);
-  throw err;
-}
-region.close();
+const fds = Array.from({ length: start.fdCount }, (_, i) => 4 + i);
+process.on('message', (cmd: PeerCommand) => {
+  // Every thread, each time: a thread Node started since the last command would otherwise not be.
+  if (start.cpu !== null) pinProcess(process.pid, [start.cpu]);
+  process.send!(serveCommand(region.buffer, cmd, fds));
+});
+process.once('disconnect', () => region.close());

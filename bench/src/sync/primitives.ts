@@ -114,9 +114,7 @@ export interface PingSide {
   roundTrip(): void;
   roundTripAsync(): Promise<void>;
   stop(): void;
-  /** Fds the peer needs besides the region (a child gets them as fds 4, 5, …; a thread, duplicates). */
-  fds?: number[];
-  /** Releases what ping() opened besides the region. */
+  /** Releases what ping() opened besides the region (its copies of the channel fds). */
   close?(): void;
 }
 
@@ -133,8 +131,16 @@ export interface PingPongSpec {
   /** The C row the ratio is taken against when `c` is null (another primitive's C row). */
   cRef?: { primitive: string; c: CPingPong };
   workers: Workers[];
-  ping(buffer: SharedArrayBuffer, create: boolean): PingSide;
-  /** `fds`: the peer's own copies of PingSide.fds, in the same order (its to close). */
+  /**
+   * Kernel objects the two sides use besides the region (the eventfds), made once per peer: a peer
+   * serves several measurements and gets the fds when it starts (a child inherits them as fds 4, 5,
+   * …). Each measurement's ping and pong then work on duplicates of their own, so closing one side
+   * leaves the objects to the next measurement.
+   */
+  channelFds?(): { fds: number[]; close(): void };
+  /** `fds`: this side's own copies of channelFds().fds, in the same order (its to close); [] without. */
+  ping(buffer: SharedArrayBuffer, create: boolean, fds: number[]): PingSide;
+  /** `fds`: the peer's own copies of channelFds().fds, in the same order (its to close). */
   pong(buffer: SharedArrayBuffer, fds: number[]): PongSide;
 }
 
@@ -521,15 +527,26 @@ export const syncPrimitives: readonly SyncPrimitive[] = [
     pingpong: {
       c: 'eventfd',
       workers: ['processes', 'threads'],
-      ping(buffer) {
-        const e1 = EventFd.create();
-        const e2 = EventFd.create();
+      channelFds() {
+        const e = [EventFd.create(), EventFd.create()];
+        return { fds: e.map((x) => x.fd), close: () => e.forEach((x) => x.close()) };
+      },
+      ping(buffer, _create, fds) {
+        const e1 = EventFd.inherit(fds[0]!);
+        const e2 = EventFd.inherit(fds[1]!);
+        // The eventfds outlive a measurement (channelFds): both counters must be 0 at its start, as
+        // new ones are. Every measurement ends balanced (each post read), so this is a check.
+        const left = [e1.tryWait(), e2.tryWait()];
+        if (left[0] !== 0 || left[1] !== 0) {
+          e1.close();
+          e2.close();
+          throw new Error(`the ping-pong eventfds start at ${left.join(' and ')}, not 0: the previous measurement left them unbalanced`);
+        }
         const stop = () => {
           Atomics.store(word(buffer, LAYOUT.stop), 0, 1);
           e1.post();
         };
         return {
-          fds: [e1.fd, e2.fd],
           roundTrip() {
             e1.post();
             e2.waitSync();
