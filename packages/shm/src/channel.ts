@@ -51,7 +51,8 @@ export class ShmChannel implements Channel {
   readonly #region: Region;
   readonly #tx: RingProducer;
   readonly #rx: RingConsumer;
-  readonly #pidfd: OwnedFd;
+  /** Null when the peer had already exited by the time this side made the channel (see the constructor). */
+  readonly #pidfd: OwnedFd | null;
   readonly #spin: number;
   /** The blocking path's spin budget now: `#spin` halved after each spin that did not pay. */
   #spinBudget: number;
@@ -88,7 +89,17 @@ export class ShmChannel implements Channel {
     const out = o.side === 'creator' ? 0 : 1;
     this.#tx = new RingProducer(o.region.buffer, out, o.capacity);
     this.#rx = new RingConsumer(o.region.buffer, out === 0 ? 1 : 0, o.capacity);
-    this.#pidfd = OwnedFd.own(pidfdOpen(o.peerPid), `${o.transport} peer pidfd`);
+    // A peer may attach, send, close and exit before this side gets round to it (a short-lived sender,
+    // or this event loop busy meanwhile): what it wrote is in the ring all the same, so the channel is
+    // made with the peer known to be gone — its messages, then its end of stream, are read as usual.
+    let pidfd: OwnedFd | null = null;
+    try {
+      pidfd = OwnedFd.own(pidfdOpen(o.peerPid), `${o.transport} peer pidfd`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ESRCH') throw err;
+      this.#peerGone = true;
+    }
+    this.#pidfd = pidfd;
     this.#spin = o.spin;
     this.#spinBudget = o.spin;
   }
@@ -330,7 +341,7 @@ export class ShmChannel implements Channel {
    * second one on the same fd aborts the process), while anything sleeps.
    */
   #watchPeer(): void {
-    if (this.#peerWatch) return;
+    if (this.#peerWatch || this.#pidfd === null) return;
     const ac = (this.#peerWatch = new AbortController());
     waitFd(this.#pidfd.fd, 'read', { signal: ac.signal }).then(
       () => {
@@ -521,7 +532,7 @@ export class ShmChannel implements Channel {
 
   #peerExited(): boolean {
     if (this.#peerGone) return true;
-    if ((poll(this.#pidfd.fd, constants.POLLIN, 0) & constants.POLLIN) === 0) return false;
+    if (this.#pidfd !== null && (poll(this.#pidfd.fd, constants.POLLIN, 0) & constants.POLLIN) === 0) return false;
     this.#peerGone = true;
     return true;
   }
@@ -552,7 +563,7 @@ export class ShmChannel implements Channel {
     this.#peerWatch?.abort(); // before the pidfd closes: libuv must not poll a closed fd
     this.#watchers.tx?.close();
     this.#watchers.rx?.close();
-    this.#pidfd.close();
+    this.#pidfd?.close();
     this.#region.close();
   }
 
