@@ -21,8 +21,9 @@ import type { SyncWorkers } from '../results.js';
 import type { PeerCommand, PeerReply, PeerStart } from '../sync/peer.js';
 import { LAYOUT, REGION_BYTES, word, type SyncPrimitive } from '../sync/primitives.js';
 
-const PEER_MAIN = fileURLToPath(new URL('../sync/peer-main.js', import.meta.url));
-const PEER_WORKER = new URL('../sync/peer-worker.js', import.meta.url);
+// Works from src/ (vitest) and dist/ alike: a peer always runs the built JavaScript.
+const PEER_MAIN = fileURLToPath(new URL('../../dist/sync/peer-main.js', import.meta.url));
+const PEER_WORKER = new URL('../../dist/sync/peer-worker.js', import.meta.url);
 
 /** One command in the peer (one measurement's part), from the parent's side. */
 export interface PeerRun {
